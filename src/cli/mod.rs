@@ -1,0 +1,89 @@
+//! Commands: the thin edge around the library. One file per subcommand; diagnostics are
+//! rendered here and nowhere else.
+
+mod check;
+mod plan;
+mod run;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use seg::diagnostics::{Located, render_human};
+use seg::syntax::SourceMap;
+use seg::CompileError;
+
+/// seg: customer segmentation and campaign targeting rules.
+#[derive(Debug, Parser)]
+#[command(name = "seg", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse, resolve and type-check `.seg` files or folders.
+    Check(check::Args),
+    /// Print the evaluation plan of a program, one numbered step per line.
+    Plan(plan::Args),
+    /// Evaluate a program over data files and write assignments, actions and a summary.
+    Run(run::Args),
+}
+
+/// Runs the command line and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+        Command::Plan(args) => plan::run(&args),
+        Command::Run(args) => run::run(&args),
+    }
+}
+
+/// Whether diagnostics on standard error may use colour.
+fn colour() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Prints diagnostics to standard error, each rendered against its source.
+fn print_diagnostics<D: Located>(diagnostics: &[D], sources: &SourceMap) {
+    let colour = colour();
+    for d in diagnostics {
+        eprint!("{}", render_human(d, sources, colour));
+    }
+}
+
+/// Compiles a root file, printing its errors; `None` when it does not compile.
+fn compile_or_report(path: &Path) -> Option<(seg::syntax::Program, seg::check::hir::Hir)> {
+    match seg::compile(path) {
+        Ok(compiled) => Some(compiled),
+        Err(CompileError::Syntax(sources, errors)) => {
+            print_diagnostics(&errors, &sources);
+            None
+        }
+        Err(CompileError::Check(sources, errors)) => {
+            print_diagnostics(&errors, &sources);
+            eprintln!("{}", error_count(errors.len()));
+            None
+        }
+    }
+}
+
+fn error_count(n: usize) -> String {
+    if n == 1 { "1 error".to_string() } else { format!("{n} errors") }
+}
+
+/// `NAME=VALUE` arguments.
+fn parse_pair(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected NAME=VALUE, found `{s}`")),
+    }
+}
+
+/// `NAME=FILE` arguments.
+fn parse_binding(s: &str) -> Result<(String, PathBuf), String> {
+    parse_pair(s).map(|(k, v)| (k, PathBuf::from(v)))
+}

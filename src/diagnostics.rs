@@ -1,0 +1,115 @@
+//! Rendering diagnostics of every stage, once, at the edge: as miette reports (with or
+//! without colour), JSON, or GitHub workflow commands.
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, NamedSource, Report};
+use serde_json::json;
+
+use crate::check::CheckError;
+use crate::exec::RunError;
+use crate::syntax::{SourceMap, Span, SyntaxError};
+
+/// A diagnostic of any stage, with the source location it points at.
+pub trait Located: Diagnostic + Clone + Send + Sync + 'static {
+    /// The primary span, if the diagnostic points into a `.seg` file.
+    fn location(&self) -> Option<Span>;
+}
+
+impl Located for SyntaxError {
+    fn location(&self) -> Option<Span> {
+        self.span()
+    }
+}
+
+impl Located for CheckError {
+    fn location(&self) -> Option<Span> {
+        Some(self.span())
+    }
+}
+
+impl Located for RunError {
+    fn location(&self) -> Option<Span> {
+        self.span()
+    }
+}
+
+/// How `seg check` prints diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Reports with source excerpts.
+    Human,
+    /// One JSON array of diagnostics.
+    Json,
+    /// GitHub Actions workflow commands (`::error file=...`).
+    Github,
+}
+
+/// A miette report for a diagnostic, with the source text it points into.
+pub fn report<D: Located>(diagnostic: &D, sources: &SourceMap) -> Report {
+    let report = Report::new(diagnostic.clone());
+    match diagnostic.location() {
+        Some(span) if (span.file.0 as usize) < sources.iter().count() => {
+            let file = sources.get(span.file);
+            report.with_source_code(NamedSource::new(file.path.display().to_string(), file.text.clone()))
+        }
+        _ => report,
+    }
+}
+
+/// The human rendering of a diagnostic (`colour` for a terminal).
+pub fn render_human<D: Located>(diagnostic: &D, sources: &SourceMap, colour: bool) -> String {
+    let theme = if colour { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let report = report(diagnostic, sources);
+    let mut out = String::new();
+    if handler.render_report(&mut out, report.as_ref()).is_err() {
+        out = format!("error: {diagnostic}\n");
+    }
+    out
+}
+
+/// A diagnostic as a JSON object: code, message, file, line, column, help.
+pub fn to_json<D: Located>(diagnostic: &D, sources: &SourceMap, severity: &str) -> serde_json::Value {
+    let (file, start, end) = position(diagnostic, sources);
+    json!({
+        "severity": severity,
+        "code": diagnostic.code().map(|c| c.to_string()),
+        "message": diagnostic.to_string(),
+        "file": file,
+        "line": start.map(|p| p.0),
+        "column": start.map(|p| p.1),
+        "end_line": end.map(|p| p.0),
+        "end_column": end.map(|p| p.1),
+        "help": diagnostic.help().map(|h| h.to_string()),
+    })
+}
+
+/// A diagnostic as a GitHub Actions workflow command.
+pub fn to_github<D: Located>(diagnostic: &D, sources: &SourceMap, severity: &str) -> String {
+    let (file, start, end) = position(diagnostic, sources);
+    let code = diagnostic.code().map(|c| c.to_string()).unwrap_or_default();
+    let mut props = Vec::new();
+    if let Some(file) = file {
+        props.push(format!("file={file}"));
+    }
+    if let (Some((line, col)), Some((end_line, end_col))) = (start, end) {
+        props.push(format!("line={line},col={col},endLine={end_line},endColumn={end_col}"));
+    }
+    props.push(format!("title={code}"));
+    let mut message = diagnostic.to_string();
+    if let Some(help) = diagnostic.help() {
+        message.push_str(&format!(" (help: {help})"));
+    }
+    format!("::{severity} {}::{}", props.join(","), message.replace('%', "%25").replace('\n', "%0A"))
+}
+
+type LineCol = Option<(usize, usize)>;
+
+fn position<D: Located>(diagnostic: &D, sources: &SourceMap) -> (Option<String>, LineCol, LineCol) {
+    match diagnostic.location() {
+        Some(span) if (span.file.0 as usize) < sources.iter().count() => {
+            let file = sources.get(span.file).path.display().to_string();
+            (Some(file), Some(sources.line_col(span.file, span.start)), Some(sources.line_col(span.file, span.end)))
+        }
+        _ => (None, None, None),
+    }
+}

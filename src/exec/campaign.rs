@@ -1,0 +1,275 @@
+//! Exec stage: campaigns and the policy (LANGUAGE.md section 6).
+//!
+//! For each active campaign in run order: eligibility (audience and policy), would-be
+//! actions, the md5 bucket, holdout and variant, the budget/cap walk in `rank by` order,
+//! then acceptance and the action rows of treated entities.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use md5::{Digest, Md5};
+use rust_decimal::Decimal;
+
+use super::error::RunError;
+use super::eval::{Row, World};
+use super::value::{Value, total_order};
+use crate::check::hir::{Campaign, Do};
+use crate::check::types::{Ty, Type};
+
+/// The variant index that stands for the holdout group.
+pub const HOLDOUT: u16 = u16::MAX;
+
+/// What one campaign did.
+#[derive(Debug, Clone, Default)]
+pub struct CampaignResult {
+    /// Index of the campaign in program order.
+    pub campaign: usize,
+    /// Whether as_of lies inside its window.
+    pub active: bool,
+    /// Entities whose audience held and whom the policy allowed.
+    pub eligible: u64,
+    /// Eligible entities with no would-be action.
+    pub skipped: u64,
+    /// Accepted entities in the holdout group.
+    pub holdout: u64,
+    /// Accepted entities that were treated.
+    pub treated: u64,
+    /// Candidates cut by the budget or cap.
+    pub cut: u64,
+    /// Total cost of the treated entities.
+    pub total_cost: Decimal,
+    /// Accepted treated entities per variant.
+    pub variant_counts: Vec<u64>,
+    /// Accepted entities with their variant ([`HOLDOUT`] for the control group), by key order.
+    pub accepted: Vec<(u32, u16)>,
+}
+
+/// One emitted action.
+#[derive(Debug, Clone)]
+pub struct ActionRow {
+    /// The entity.
+    pub entity: u32,
+    /// Index of the campaign in program order.
+    pub campaign: usize,
+    /// The variant index.
+    pub variant: u16,
+    /// Payload values in the action's declared order.
+    pub values: Vec<Value>,
+}
+
+/// A campaign candidate: eligible, with at least one would-be action.
+struct Candidate {
+    entity: u32,
+    variant: u16,
+    cost: Decimal,
+    rank: Vec<Value>,
+}
+
+/// Runs every campaign in `order`. `accepted_so_far` counts campaigns per entity for the
+/// policy; `by_key` lists entity indices in key order. Returns results in run order and
+/// the action rows per action.
+pub fn run_campaigns(
+    world: &World,
+    order: &[usize],
+    keys: &[Arc<str>],
+    by_key: &[u32],
+) -> Result<(Vec<CampaignResult>, Vec<Vec<ActionRow>>), RunError> {
+    let hir = world.hir;
+    let mut taken = vec![0u32; keys.len()];
+    let mut results = Vec::new();
+    let mut actions: Vec<Vec<ActionRow>> = vec![Vec::new(); hir.actions.len()];
+    let mut position = vec![0u32; keys.len()];
+    for (pos, &e) in by_key.iter().enumerate() {
+        position[e as usize] = pos as u32;
+    }
+    for &c in order {
+        let campaign = &hir.campaigns[c];
+        let mut result = CampaignResult { campaign: c, variant_counts: vec![0; campaign.variants.len()], ..Default::default() };
+        result.active = campaign.window.is_none_or(|(from, to)| from <= world.as_of && world.as_of <= to);
+        if result.active {
+            let candidates = candidates(world, campaign, keys, &taken, &mut result)?;
+            walk(campaign, candidates, keys, &mut result);
+            result.accepted.sort_by_key(|&(e, _)| position[e as usize]);
+            for &(e, variant) in &result.accepted {
+                taken[e as usize] += 1;
+                if variant != HOLDOUT {
+                    emit(world, c, e, variant, &mut actions)?;
+                }
+            }
+        }
+        results.push(result);
+    }
+    Ok((results, actions))
+}
+
+/// Steps 1–3: eligible entities with a would-be action, their bucket, variant and cost.
+fn candidates(
+    world: &World,
+    campaign: &Campaign,
+    keys: &[Arc<str>],
+    taken: &[u32],
+    result: &mut CampaignResult,
+) -> Result<Vec<Candidate>, RunError> {
+    let mut row = Row::new(world.hir, 0);
+    let mut out = Vec::new();
+    for e in 0..keys.len() {
+        if world.hir.max_campaigns.is_some_and(|max| taken[e] >= max) {
+            continue;
+        }
+        row.reset(e);
+        if !world.eval(&campaign.audience, &mut row)?.holds() {
+            continue;
+        }
+        result.eligible += 1;
+        let mut would_act = false;
+        for d in campaign.variants.iter().flat_map(|v| &v.dos) {
+            if when_holds(world, d, &mut row)? {
+                would_act = true;
+                break;
+            }
+        }
+        if !would_act {
+            result.skipped += 1;
+            continue;
+        }
+        let variant = choose_variant(campaign, bucket(&campaign.salt, &keys[e]));
+        let cost = if variant == HOLDOUT { Decimal::ZERO } else { treated_cost(world, campaign, variant, &mut row)? };
+        let mut rank = Vec::with_capacity(campaign.rank_by.len());
+        for key in &campaign.rank_by {
+            rank.push(world.eval(&key.expr, &mut row)?);
+        }
+        out.push(Candidate { entity: e as u32, variant, cost, rank });
+    }
+    Ok(out)
+}
+
+fn when_holds(world: &World, d: &Do, row: &mut Row) -> Result<bool, RunError> {
+    match &d.when {
+        Some(w) => Ok(world.eval(w, row)?.holds()),
+        None => Ok(true),
+    }
+}
+
+/// The first 4 bytes of `md5(salt + ":" + key)`, big-endian, modulo 10000.
+pub fn bucket(salt: &str, key: &str) -> u32 {
+    let mut hasher = Md5::new();
+    hasher.update(salt.as_bytes());
+    hasher.update(b":");
+    hasher.update(key.as_bytes());
+    let digest = hasher.finalize();
+    u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % 10_000
+}
+
+/// Holdout below `h`; otherwise the first variant whose cumulative share covers the bucket.
+pub fn choose_variant(campaign: &Campaign, bucket: u32) -> u16 {
+    let h = campaign.holdout_bp;
+    if bucket < h {
+        return HOLDOUT;
+    }
+    let v = u64::from(bucket - h);
+    let rest = u64::from(10_000 - h);
+    let mut cumulative = 0u64;
+    for (i, variant) in campaign.variants.iter().enumerate() {
+        cumulative += u64::from(variant.weight_bp);
+        if v < rest * cumulative / 10_000 {
+            return i as u16;
+        }
+    }
+    // Weights add up to 100%, so the last variant always covers the bucket.
+    (campaign.variants.len() - 1) as u16
+}
+
+/// The sum of the `cost` fields of the variant's actions whose `when` holds (null as 0).
+fn treated_cost(world: &World, campaign: &Campaign, variant: u16, row: &mut Row) -> Result<Decimal, RunError> {
+    let mut total = Decimal::ZERO;
+    for d in &campaign.variants[variant as usize].dos {
+        let Some(cost_field) = world.hir.actions[d.action].cost_field else { continue };
+        if !when_holds(world, d, row)? {
+            continue;
+        }
+        let cost = world.eval(&d.values[cost_field], row)?;
+        let cost = match cost {
+            Value::Float(f) => Decimal::try_from(f).unwrap_or_default(),
+            other => other.as_decimal().unwrap_or_default(),
+        };
+        total = total.checked_add(cost).ok_or(RunError::Overflow { span: d.span })?;
+    }
+    Ok(total)
+}
+
+/// Step 4: sort by `rank by` (nulls last, then key), walk until the budget or cap would
+/// be exceeded by a treated entity; everyone before is accepted.
+fn walk(campaign: &Campaign, mut candidates: Vec<Candidate>, keys: &[Arc<str>], result: &mut CampaignResult) {
+    candidates.sort_by(|a, b| rank_order(campaign, a, b).then_with(|| keys[a.entity as usize].as_bytes().cmp(keys[b.entity as usize].as_bytes())));
+    let mut cost = Decimal::ZERO;
+    let mut count = 0u64;
+    let mut end = candidates.len();
+    for (i, c) in candidates.iter().enumerate() {
+        if c.variant == HOLDOUT {
+            continue;
+        }
+        let next_cost = cost + c.cost;
+        let over_budget = campaign.budget.is_some_and(|b| next_cost > b);
+        let over_cap = campaign.cap.is_some_and(|cap| count + 1 > cap);
+        if over_budget || over_cap {
+            end = i;
+            break;
+        }
+        cost = next_cost;
+        count += 1;
+    }
+    result.cut = (candidates.len() - end) as u64;
+    result.total_cost = cost;
+    for c in &candidates[..end] {
+        if c.variant == HOLDOUT {
+            result.holdout += 1;
+        } else {
+            result.treated += 1;
+            result.variant_counts[c.variant as usize] += 1;
+        }
+        result.accepted.push((c.entity, c.variant));
+    }
+}
+
+fn rank_order(campaign: &Campaign, a: &Candidate, b: &Candidate) -> Ordering {
+    for (key, (x, y)) in campaign.rank_by.iter().zip(a.rank.iter().zip(&b.rank)) {
+        let ord = match (x.is_null(), y.is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            (false, false) if key.descending => total_order(y, x),
+            (false, false) => total_order(x, y),
+        };
+        if ord != Ordering::Equal {
+            return ord;
+        }
+    }
+    Ordering::Equal
+}
+
+/// Step 5: the actions of an accepted treated entity, in `do` order.
+fn emit(world: &World, campaign: usize, entity: u32, variant: u16, actions: &mut [Vec<ActionRow>]) -> Result<(), RunError> {
+    let mut row = Row::new(world.hir, entity as usize);
+    for d in &world.hir.campaigns[campaign].variants[variant as usize].dos {
+        if !when_holds(world, d, &mut row)? {
+            continue;
+        }
+        let fields = &world.hir.actions[d.action].fields;
+        let mut values = Vec::with_capacity(fields.len());
+        for (expr, field) in d.values.iter().zip(fields) {
+            values.push(coerce(world.eval(expr, &mut row)?, &field.ty));
+        }
+        actions[d.action].push(ActionRow { entity, campaign, variant, values });
+    }
+    Ok(())
+}
+
+/// A value converted to a payload field's declared type (int → decimal, ...).
+fn coerce(value: Value, ty: &Type) -> Value {
+    match (&ty.ty, value) {
+        (Ty::Decimal, Value::Int(n)) => Value::Decimal(Decimal::from(n)),
+        (Ty::Float, v @ (Value::Int(_) | Value::Decimal(_))) => v.as_f64().map_or(Value::Null, Value::Float),
+        (Ty::DateTime, Value::Date(d)) => Value::DateTime(d.and_time(chrono::NaiveTime::MIN)),
+        (_, v) => v,
+    }
+}

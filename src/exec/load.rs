@@ -1,0 +1,306 @@
+//! Exec stage: binding data files and params, loading the entity file, and the stream
+//! passes and population functions of each plan level.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use super::accumulate::Accumulator;
+use super::error::RunError;
+use super::eval::{Row, World};
+use super::population;
+use super::read::{self, RowProblem, RowReader};
+use super::value::Value;
+use super::FileCounts;
+use crate::check::hir::{Const, Hir};
+use crate::check::types::{Ty, Type};
+use crate::plan::Stage;
+use crate::syntax::ast::Literal;
+
+/// A row sent to rejects.csv.
+#[derive(Debug, Clone)]
+pub struct Rejected {
+    /// The file it came from.
+    pub path: PathBuf,
+    /// What is wrong with it.
+    pub problem: RowProblem,
+}
+
+/// Collects bad rows up to `--max-rejects`; past that (or without it) a bad row is an error.
+pub struct RejectSink {
+    max: Option<u64>,
+    rows: Vec<Rejected>,
+}
+
+impl RejectSink {
+    /// A sink that takes up to `max` rows.
+    pub fn new(max: Option<u64>) -> RejectSink {
+        RejectSink { max, rows: Vec::new() }
+    }
+
+    /// Takes a bad row, or turns it into the error that stops the run.
+    pub fn reject(&mut self, path: &Path, problem: RowProblem) -> Result<(), RunError> {
+        if self.max.is_some_and(|max| (self.rows.len() as u64) < max) {
+            self.rows.push(Rejected { path: path.to_path_buf(), problem });
+            return Ok(());
+        }
+        let RowProblem { line, column, value, problem } = problem;
+        let problem = if value.is_empty() || problem.contains(&value) { problem } else { format!("{problem} (value `{value}`)") };
+        Err(RunError::BadRow { path: path.to_path_buf(), line, column, problem })
+    }
+
+    /// The rows taken.
+    pub fn into_rows(self) -> Vec<Rejected> {
+        self.rows
+    }
+}
+
+/// The file of the entity (index 0) and of each stream, in program order.
+pub fn bind_files(hir: &Hir, data: &[(String, PathBuf)]) -> Result<Vec<PathBuf>, RunError> {
+    let names: Vec<&str> = std::iter::once(hir.entity.name.as_str()).chain(hir.streams.iter().map(|s| s.record.name.as_str())).collect();
+    for (name, _) in data {
+        if !names.contains(&name.as_str()) {
+            let list: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+            return Err(RunError::UnknownData { name: name.clone(), help: format!("the program's data names are {}", list.join(", ")) });
+        }
+    }
+    names
+        .iter()
+        .map(|name| {
+            data.iter().rev().find(|(n, _)| n == name).map(|(_, p)| p.clone()).ok_or_else(|| RunError::MissingData { name: name.to_string() })
+        })
+        .collect()
+}
+
+/// Parameter values: defaults, overridden by `--param K=V`.
+pub fn bind_params(hir: &Hir, overrides: &[(String, String)]) -> Result<Vec<Value>, RunError> {
+    let mut values: Vec<Value> = hir.params.iter().map(|p| Value::from(&p.default)).collect();
+    for (name, text) in overrides {
+        let Some(i) = hir.params.iter().position(|p| p.name == *name) else {
+            let list: Vec<String> = hir.params.iter().map(|p| format!("`{}`", p.name)).collect();
+            let help = if list.is_empty() { "the program declares no `param`".into() } else { format!("the params are {}", list.join(", ")) };
+            return Err(RunError::BadParam { message: format!("unknown param `{name}`"), help });
+        };
+        let ty = &hir.params[i].ty;
+        values[i] = param_value(text, ty).map_err(|expected| RunError::BadParam {
+            message: format!("`--param {name}={text}`: expected {expected}"),
+            help: format!("`{name}` is declared as {ty}"),
+        })?;
+    }
+    Ok(values)
+}
+
+/// A `--param` value: a literal of the param's type; a string is given bare.
+fn param_value(text: &str, ty: &Type) -> Result<Value, String> {
+    let literal = match &ty.ty {
+        _ if text == "null" && ty.nullable => Literal::Null,
+        Ty::String | Ty::Enum(_) => Literal::String(text.to_string()),
+        Ty::Int => text.parse().map(Literal::Int).map_err(|_| "an integer".to_string())?,
+        Ty::Decimal | Ty::Float => match text.strip_suffix('%') {
+            Some(p) => Literal::Percent(read::parse_decimal(p)?),
+            None if text.contains('.') => Literal::Decimal(read::parse_decimal(text)?),
+            None => text.parse().map(Literal::Int).map_err(|_| "a number".to_string())?,
+        },
+        Ty::Bool => match text {
+            "true" => Literal::Bool(true),
+            "false" => Literal::Bool(false),
+            _ => return Err("`true` or `false`".into()),
+        },
+        Ty::Date => Literal::Date(read::parse_date(text)?),
+        Ty::DateTime => Literal::DateTime(read::parse_datetime(text)?),
+        Ty::Duration | Ty::Null | Ty::Error => return Err("a literal".into()),
+    };
+    crate::check::literal_to_const(&literal, ty).map(|c: Const| Value::from(&c))
+}
+
+/// Opens every bound file (checking columns) before any row is read.
+pub fn open_all(hir: &Hir, files: &[PathBuf]) -> Result<Vec<Box<dyn RowReader>>, RunError> {
+    let mut readers = vec![read::open(&files[0], &hir.entity.name, &hir.entity.fields)?];
+    for (stream, path) in hir.streams.iter().zip(&files[1..]) {
+        readers.push(read::open(path, &stream.record.name, &stream.record.fields)?);
+    }
+    Ok(readers)
+}
+
+/// The entity file in columns, with its keys.
+pub struct EntityTable {
+    /// One column per declared field.
+    pub columns: Vec<Vec<Value>>,
+    /// Key text by entity index.
+    pub keys: Vec<Arc<str>>,
+    /// Entity index by key text.
+    pub index: FxHashMap<Arc<str>, u32>,
+    /// Entity indices sorted by key (byte order).
+    pub by_key: Vec<u32>,
+    /// Row counts.
+    pub counts: FileCounts,
+}
+
+/// Loads the entity file; a duplicate key is a bad row.
+pub fn load_entity(hir: &Hir, path: &Path, mut reader: Box<dyn RowReader>, rejects: &mut RejectSink) -> Result<EntityTable, RunError> {
+    let fields = &hir.entity.fields;
+    let mut table = EntityTable {
+        columns: vec![Vec::new(); fields.len()],
+        keys: Vec::new(),
+        index: FxHashMap::default(),
+        by_key: Vec::new(),
+        counts: FileCounts::default(),
+    };
+    let mut first_line: Vec<u64> = Vec::new();
+    let mut row = vec![Value::Null; fields.len()];
+    while let Some(result) = reader.next_row(&mut row)? {
+        table.counts.read += 1;
+        let line = match result {
+            Ok(line) => line,
+            Err(problem) => {
+                table.counts.rejects += 1;
+                rejects.reject(path, problem)?;
+                continue;
+            }
+        };
+        let key: Arc<str> = Arc::from(row[hir.key_field].text());
+        if let Some(&e) = table.index.get(&key) {
+            table.counts.rejects += 1;
+            let problem = format!("duplicate key `{key}` (first on line {})", first_line[e as usize]);
+            rejects.reject(path, RowProblem { line, column: fields[hir.key_field].name.clone(), value: key.to_string(), problem })?;
+            continue;
+        }
+        table.index.insert(key.clone(), table.keys.len() as u32);
+        table.keys.push(key);
+        first_line.push(line);
+        for (column, value) in table.columns.iter_mut().zip(row.iter_mut()) {
+            column.push(std::mem::replace(value, Value::Null));
+        }
+    }
+    let mut by_key: Vec<u32> = (0..table.keys.len() as u32).collect();
+    by_key.sort_by(|&a, &b| table.keys[a as usize].as_bytes().cmp(table.keys[b as usize].as_bytes()));
+    table.by_key = by_key;
+    Ok(table)
+}
+
+/// One plan level: materialized `let`s, stream passes, then population functions.
+pub fn run_stage(
+    world: &mut World,
+    stage: &Stage,
+    index: &FxHashMap<Arc<str>, u32>,
+    files: &[PathBuf],
+    readers: &mut [Option<Box<dyn RowReader>>],
+    counts: &mut [FileCounts],
+    rejects: &mut RejectSink,
+) -> Result<(), RunError> {
+    let n = index.len();
+    for &l in &stage.materialize {
+        let mut row = Row::new(world.hir, 0);
+        let mut column = Vec::with_capacity(n);
+        for e in 0..n {
+            row.reset(e);
+            column.push(world.eval(&world.hir.lets[l].expr, &mut row)?);
+        }
+        world.lets[l] = Some(column);
+    }
+    for pass in &stage.passes {
+        let stream = pass.stream;
+        let reader = match readers[stream + 1].take() {
+            Some(reader) if pass.first => reader,
+            _ => read::open(&files[stream], &world.hir.streams[stream].record.name, &world.hir.streams[stream].record.fields)?,
+        };
+        let mut pass_counts = FileCounts::default();
+        let columns = stream_pass(world, stream, &pass.aggregates, index, &files[stream], reader, &mut pass_counts, rejects, pass.first)?;
+        if pass.first {
+            counts[stream] = pass_counts;
+        }
+        for (a, column) in pass.aggregates.iter().zip(columns) {
+            world.aggregates[*a] = Some(column);
+        }
+    }
+    for &p in &stage.populations {
+        let mut row = Row::new(world.hir, 0);
+        let mut values = Vec::with_capacity(n);
+        for e in 0..n {
+            row.reset(e);
+            values.push(world.eval(&world.hir.populations[p].arg, &mut row)?);
+        }
+        world.populations[p] = Some(population::compute(world.hir.populations[p].func, &values));
+    }
+    Ok(())
+}
+
+/// Reads one events file, feeding each event that passes a filter to its aggregates.
+#[allow(clippy::too_many_arguments)]
+fn stream_pass(
+    world: &World,
+    stream: usize,
+    aggregates: &[usize],
+    index: &FxHashMap<Arc<str>, u32>,
+    path: &Path,
+    mut reader: Box<dyn RowReader>,
+    counts: &mut FileCounts,
+    rejects: &mut RejectSink,
+    first: bool,
+) -> Result<Vec<Vec<Value>>, RunError> {
+    let hir = world.hir;
+    let s = &hir.streams[stream];
+    let n = index.len();
+    let mut accumulators: Vec<Accumulator> = aggregates
+        .iter()
+        .map(|&a| {
+            let agg = &hir.aggregates[a];
+            Accumulator::new(agg.func, agg.field.map(|f| &s.record.fields[f].ty.ty), n)
+        })
+        .collect();
+    let mut row = Row::new(hir, usize::MAX);
+    row.event = vec![Value::Null; s.record.fields.len()];
+    let mut key_text = String::new();
+    while let Some(result) = reader.next_row(&mut row.event)? {
+        counts.read += 1;
+        if let Err(problem) = result {
+            counts.rejects += 1;
+            if first {
+                rejects.reject(path, problem)?;
+            }
+            continue;
+        }
+        let time = s.time_field.map(|t| &row.event[t]);
+        let after_as_of = time.and_then(Value::as_date).is_some_and(|d| d > world.as_of);
+        let time = time.and_then(Value::as_datetime);
+        let entity = lookup(&row.event[s.key_field], index, &mut key_text);
+        if after_as_of {
+            counts.after_as_of += 1;
+        }
+        let Some(entity) = entity else {
+            counts.orphans += 1;
+            continue;
+        };
+        if after_as_of {
+            continue;
+        }
+        if row.entity != entity {
+            row.reset(entity);
+        }
+        for (acc, &a) in accumulators.iter_mut().zip(aggregates) {
+            let agg = &hir.aggregates[a];
+            if let Some(filter) = &agg.filter {
+                if !world.eval(filter, &mut row)?.holds() {
+                    continue;
+                }
+            }
+            let value = agg.field.map_or(&Value::Null, |f| &row.event[f]);
+            acc.add(entity, value, time).map_err(|o| o.at(agg))?;
+        }
+    }
+    Ok(accumulators.into_iter().map(Accumulator::finish).collect())
+}
+
+/// The entity index of an event's key.
+fn lookup(key: &Value, index: &FxHashMap<Arc<str>, u32>, buffer: &mut String) -> Option<usize> {
+    let found = match key {
+        Value::Str(s) => index.get(&**s),
+        other => {
+            buffer.clear();
+            other.write_text(buffer);
+            index.get(buffer.as_str())
+        }
+    };
+    found.map(|&e| e as usize)
+}

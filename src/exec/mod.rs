@@ -1,0 +1,155 @@
+//! Exec stage: [`Plan`] + data files → [`Outcome`] (segments, campaigns, actions, counts).
+//!
+//! [`run`] loads the entity file once into columns (keys interned), streams each events
+//! file once per plan level into per-entity accumulators, computes population functions,
+//! then segments and campaigns. Writing the outcome is [`write`]'s job.
+
+mod accumulate;
+mod campaign;
+mod error;
+mod eval;
+mod load;
+mod population;
+pub mod read;
+mod value;
+pub mod write;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+
+pub use campaign::{ActionRow, CampaignResult, HOLDOUT, bucket};
+pub use error::RunError;
+pub use eval::{PopValue, Row, World};
+pub use load::{RejectSink, Rejected};
+pub use value::{Value, decimal_text};
+
+use crate::check::hir::Hir;
+use crate::plan::Plan;
+
+/// What a run is given besides the program.
+#[derive(Debug, Clone)]
+pub struct RunInput {
+    /// `--data NAME=FILE` bindings.
+    pub data: Vec<(String, PathBuf)>,
+    /// The run's date.
+    pub as_of: NaiveDate,
+    /// `--param K=V` overrides, as written.
+    pub params: Vec<(String, String)>,
+    /// How many bad rows may go to rejects.csv instead of failing the run.
+    pub max_rejects: Option<u64>,
+}
+
+/// Row counts of one data file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileCounts {
+    /// Data rows read (all of them).
+    pub read: u64,
+    /// Events dated after as_of (streams only).
+    pub after_as_of: u64,
+    /// Events whose key has no entity (streams only).
+    pub orphans: u64,
+    /// Rows sent to rejects.csv.
+    pub rejects: u64,
+}
+
+/// Everything a run computed.
+pub struct Outcome {
+    /// Entity keys in their output text form, by entity index.
+    pub keys: Vec<Arc<str>>,
+    /// Entity indices sorted by key (byte order).
+    pub by_key: Vec<u32>,
+    /// Per segmentation, each entity's segment index.
+    pub segmentations: Vec<Vec<Option<u16>>>,
+    /// Per standalone segment, each entity's membership.
+    pub segments: Vec<Vec<bool>>,
+    /// Campaign results in run order.
+    pub campaigns: Vec<CampaignResult>,
+    /// Emitted actions per action, in output order.
+    pub actions: Vec<Vec<ActionRow>>,
+    /// `let` values per let per entity (only with `--with-values`).
+    pub lets: Option<Vec<Vec<Value>>>,
+    /// Counts of the entity file.
+    pub entity_counts: FileCounts,
+    /// Counts per events stream.
+    pub stream_counts: Vec<FileCounts>,
+    /// Rows sent to rejects.csv.
+    pub rejected: Vec<Rejected>,
+    /// The run's date.
+    pub as_of: NaiveDate,
+}
+
+/// Runs a planned program over data files.
+pub fn run(hir: &Hir, plan: &Plan, input: &RunInput) -> Result<Outcome, RunError> {
+    let files = load::bind_files(hir, &input.data)?;
+    let params = load::bind_params(hir, &input.params)?;
+    let mut readers = load::open_all(hir, &files)?;
+    let mut rejects = RejectSink::new(input.max_rejects);
+    let entity = load::load_entity(hir, &files[0], readers.remove(0), &mut rejects)?;
+    let mut world = World {
+        hir,
+        as_of: input.as_of,
+        params,
+        entity: entity.columns,
+        aggregates: vec![None; hir.aggregates.len()],
+        populations: vec![None; hir.populations.len()],
+        lets: vec![None; hir.lets.len()],
+    };
+    let mut readers: Vec<Option<Box<dyn read::RowReader>>> = readers.into_iter().map(Some).collect();
+    let mut stream_counts = vec![FileCounts::default(); hir.streams.len()];
+    for stage in &plan.stages {
+        load::run_stage(&mut world, stage, &entity.index, &files[1..], &mut readers, &mut stream_counts, &mut rejects)?;
+    }
+    let n = entity.keys.len();
+    let (segmentations, segments) = segment_all(&world, n)?;
+    let (campaigns, actions) = campaign::run_campaigns(&world, &plan.campaign_order, &entity.keys, &entity.by_key)?;
+    let lets = if plan.with_values { Some(let_columns(&world, n)?) } else { None };
+    Ok(Outcome {
+        keys: entity.keys,
+        by_key: entity.by_key,
+        segmentations,
+        segments,
+        campaigns,
+        actions,
+        lets,
+        entity_counts: entity.counts,
+        stream_counts,
+        rejected: rejects.into_rows(),
+        as_of: input.as_of,
+    })
+}
+
+type Memberships = (Vec<Vec<Option<u16>>>, Vec<Vec<bool>>);
+
+/// Segment membership of every entity.
+fn segment_all(world: &World, n: usize) -> Result<Memberships, RunError> {
+    let hir = world.hir;
+    let mut segmentations = vec![Vec::with_capacity(n); hir.segmentations.len()];
+    let mut segments = vec![Vec::with_capacity(n); hir.segments.len()];
+    let mut row = Row::new(hir, 0);
+    for e in 0..n {
+        row.reset(e);
+        for (i, column) in segmentations.iter_mut().enumerate() {
+            column.push(world.segment_index(i, &mut row)?.map(|s| s as u16));
+        }
+        for (i, column) in segments.iter_mut().enumerate() {
+            column.push(world.segment(i, &mut row)?);
+        }
+    }
+    Ok((segmentations, segments))
+}
+
+/// Every `let`'s value for every entity (for `--with-values`).
+fn let_columns(world: &World, n: usize) -> Result<Vec<Vec<Value>>, RunError> {
+    let hir = world.hir;
+    let mut columns = vec![Vec::with_capacity(n); hir.lets.len()];
+    let mut row = Row::new(hir, 0);
+    for e in 0..n {
+        row.reset(e);
+        for (i, column) in columns.iter_mut().enumerate() {
+            column.push(world.let_value(i, &mut row)?);
+        }
+    }
+    Ok(columns)
+}

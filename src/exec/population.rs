@@ -1,0 +1,88 @@
+//! Exec stage: population functions over all entities (LANGUAGE.md section 3).
+
+use std::cmp::Ordering;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::accumulate::exact_mean;
+use super::eval::PopValue;
+use super::value::{Value, decimal_to_f64, total_order};
+use crate::check::hir::PopFunc;
+
+/// Computes a population function over one value per entity.
+pub fn compute(func: PopFunc, values: &[Value]) -> PopValue {
+    let mut sorted: Vec<(usize, &Value)> = values.iter().enumerate().filter(|(_, v)| !v.is_null()).collect();
+    sorted.sort_by(|a, b| total_order(a.1, b.1));
+    match func {
+        PopFunc::Ntile(n) => PopValue::PerEntity(by_rank(values.len(), &sorted, |below, count| {
+            Value::Int((i128::from(n) * below as i128 / count as i128) as i64 + 1)
+        })),
+        PopFunc::PercentRank => PopValue::PerEntity(by_rank(values.len(), &sorted, |below, count| {
+            Value::Float(if count <= 1 { 0.0 } else { below as f64 / (count - 1) as f64 })
+        })),
+        PopFunc::Percentile(p) => PopValue::Scalar(percentile(&sorted, p)),
+        PopFunc::Mean => PopValue::Scalar(mean(&sorted)),
+    }
+}
+
+/// One value per entity from `(below, N)`: `below` counts the non-null values strictly
+/// smaller, so equal values always get equal results. Null stays null.
+fn by_rank(len: usize, sorted: &[(usize, &Value)], score: impl Fn(usize, usize) -> Value) -> Vec<Value> {
+    let mut out = vec![Value::Null; len];
+    let count = sorted.len();
+    let mut below = 0;
+    for (i, (entity, value)) in sorted.iter().enumerate() {
+        if i > 0 && total_order(sorted[i - 1].1, value) != Ordering::Equal {
+            below = i;
+        }
+        out[*entity] = score(below, count);
+    }
+    out
+}
+
+/// `PERCENTILE_CONT`: exact for int and decimal values, then made a float.
+fn percentile(sorted: &[(usize, &Value)], p: Decimal) -> Value {
+    let Some(last) = sorted.len().checked_sub(1) else { return Value::Null };
+    let pos = p * Decimal::from(last);
+    let lo = pos.floor();
+    let frac = pos - lo;
+    let lo_index = lo.to_usize().unwrap_or(0).min(last);
+    let hi_index = pos.ceil().to_usize().unwrap_or(last).min(last);
+    let (a, b) = (sorted[lo_index].1, sorted[hi_index].1);
+    match (a.as_decimal(), b.as_decimal()) {
+        (Some(a), Some(b)) => {
+            let exact = a + (b - a) * frac;
+            Value::Float(decimal_to_f64(exact))
+        }
+        _ => {
+            let (a, b) = (a.as_f64().unwrap_or(f64::NAN), b.as_f64().unwrap_or(f64::NAN));
+            let frac = frac.to_f64().unwrap_or(0.0);
+            Value::Float(a + (b - a) * frac)
+        }
+    }
+}
+
+/// The mean of the non-null values: exact for int and decimal values, then a float.
+fn mean(sorted: &[(usize, &Value)]) -> Value {
+    if sorted.iter().all(|(_, v)| v.as_decimal().is_some()) {
+        let mut sum = Decimal::ZERO;
+        for (_, v) in sorted {
+            match sum.checked_add(v.as_decimal().unwrap_or_default()) {
+                Some(s) => sum = s,
+                None => return float_mean(sorted),
+            }
+        }
+        return exact_mean(sum, sorted.len() as u64);
+    }
+    float_mean(sorted)
+}
+
+/// Float values are summed in sorted order, so the result never depends on input order.
+fn float_mean(sorted: &[(usize, &Value)]) -> Value {
+    if sorted.is_empty() {
+        return Value::Null;
+    }
+    let sum: f64 = sorted.iter().map(|(_, v)| v.as_f64().unwrap_or(0.0)).sum();
+    Value::Float(sum / sorted.len() as f64)
+}

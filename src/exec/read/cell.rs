@@ -1,0 +1,167 @@
+//! Exec stage, readers: turning one cell's text into a typed value (LANGUAGE.md section 9).
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+
+use crate::check::hir::Field;
+use crate::check::types::{Ty, Type};
+use crate::exec::value::Value;
+
+/// How many distinct strings a column shares before new ones are allocated unshared.
+const STRING_CACHE_LIMIT: usize = 4096;
+
+/// Parses the cells of one column, sharing repeated strings.
+pub struct CellParser {
+    /// The column's name.
+    pub name: String,
+    ty: Type,
+    enum_values: Vec<Arc<str>>,
+    strings: FxHashMap<Box<str>, Arc<str>>,
+}
+
+impl CellParser {
+    /// A parser for a declared field.
+    pub fn new(field: &Field) -> CellParser {
+        let enum_values = match &field.ty.ty {
+            Ty::Enum(values) => values.iter().map(|v| Arc::from(v.as_str())).collect(),
+            _ => Vec::new(),
+        };
+        CellParser { name: field.name.clone(), ty: field.ty.clone(), enum_values, strings: FxHashMap::default() }
+    }
+
+    /// The value of a cell's text, or what is wrong with it. An empty cell is null.
+    pub fn parse(&mut self, text: &str) -> Result<Value, String> {
+        if text.is_empty() {
+            if self.ty.nullable {
+                return Ok(Value::Null);
+            }
+            return Err(format!("empty, but `{}` may not be null ({})", self.name, self.ty));
+        }
+        match &self.ty.ty {
+            Ty::Int => parse_int(text).map(Value::Int),
+            Ty::Decimal => parse_decimal(text).map(Value::Decimal),
+            Ty::Float => parse_float(text).map(Value::Float),
+            Ty::Bool => parse_bool(text).map(Value::Bool),
+            Ty::String => Ok(Value::Str(self.shared(text))),
+            Ty::Enum(_) => self.enum_value(text),
+            Ty::Date => parse_date(text).map(Value::Date),
+            Ty::DateTime => parse_datetime(text).map(Value::DateTime),
+            Ty::Duration | Ty::Null | Ty::Error => Err(format!("`{}` has no data type", self.name)),
+        }
+    }
+
+    fn shared(&mut self, text: &str) -> Arc<str> {
+        if let Some(s) = self.strings.get(text) {
+            return s.clone();
+        }
+        let s: Arc<str> = Arc::from(text);
+        if self.strings.len() < STRING_CACHE_LIMIT {
+            self.strings.insert(text.into(), s.clone());
+        }
+        s
+    }
+
+    fn enum_value(&self, text: &str) -> Result<Value, String> {
+        match self.enum_values.iter().find(|v| ***v == *text) {
+            Some(v) => Ok(Value::Str(v.clone())),
+            None => {
+                let allowed: Vec<String> = self.enum_values.iter().map(|v| format!("\"{v}\"")).collect();
+                Err(format!("`{text}` is not one of {}", allowed.join(", ")))
+            }
+        }
+    }
+}
+
+fn parse_int(text: &str) -> Result<i64, String> {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("`{text}` is not an integer"));
+    }
+    i64::from_str(text).map_err(|_| format!("`{text}` is outside the 64-bit integer range"))
+}
+
+/// A plain decimal: optional sign, digits, optional point and digits. No exponent,
+/// no thousands separators.
+pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    let body = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (whole, frac) = body.split_once('.').unwrap_or((body, ""));
+    let plain = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty() || !plain(whole) || !plain(frac) || (body.contains('.') && frac.is_empty()) {
+        return Err(format!("`{text}` is not a decimal number"));
+    }
+    Decimal::from_str_exact(text).map_err(|_| format!("`{text}` has more digits than a decimal holds (28)"))
+}
+
+fn parse_float(text: &str) -> Result<f64, String> {
+    let ok_chars = text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
+    match f64::from_str(text) {
+        Ok(f) if ok_chars && f.is_finite() => Ok(f),
+        _ => Err(format!("`{text}` is not a finite number")),
+    }
+}
+
+fn parse_bool(text: &str) -> Result<bool, String> {
+    if text.eq_ignore_ascii_case("true") || text == "1" {
+        Ok(true)
+    } else if text.eq_ignore_ascii_case("false") || text == "0" {
+        Ok(false)
+    } else {
+        Err(format!("`{text}` is not a bool (true, false, 1 or 0)"))
+    }
+}
+
+/// `YYYY-MM-DD`, a date that exists.
+pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    let b = text.as_bytes();
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        if let (Some(y), Some(m), Some(d)) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10])) {
+            return NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(|| format!("`{text}` is not a date that exists"));
+        }
+    }
+    Err(format!("`{text}` is not a date (YYYY-MM-DD)"))
+}
+
+/// ISO 8601: `YYYY-MM-DDTHH:MM[:SS[.fff]]`, optionally with `Z` or `±HH:MM` (converted to
+/// UTC). A space may stand for the `T`; a bare date is that day's 00:00:00.
+pub fn parse_datetime(text: &str) -> Result<NaiveDateTime, String> {
+    if let Some(dt) = fast_datetime(text.as_bytes()) {
+        return Ok(dt);
+    }
+    let bad = || format!("`{text}` is not a datetime (YYYY-MM-DDTHH:MM:SS, optionally with an offset)");
+    if text.len() == 10 {
+        return parse_date(text).map(|d| d.and_time(NaiveTime::MIN)).map_err(|_| bad());
+    }
+    let normalized = text.replacen(' ', "T", 1);
+    if let Ok(dt) = DateTime::parse_from_rfc3339(&normalized) {
+        return Ok(dt.naive_utc());
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M%:z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z"] {
+        if let Ok(dt) = DateTime::parse_from_str(&normalized, format) {
+            return Ok(dt.naive_utc());
+        }
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(&normalized, format) {
+            return Ok(dt);
+        }
+    }
+    Err(bad())
+}
+
+/// `YYYY-MM-DDTHH:MM:SS` exactly: the common case, without a general parser.
+fn fast_datetime(b: &[u8]) -> Option<NaiveDateTime> {
+    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b' ') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(digits(&b[0..4])? as i32, digits(&b[5..7])?, digits(&b[8..10])?)?;
+    let time = NaiveTime::from_hms_opt(digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?)?;
+    Some(date.and_time(time))
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+}

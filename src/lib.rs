@@ -1,0 +1,29 @@
+#![doc = include_str!("../ARCHITECTURE.md")]
+
+pub mod check;
+pub mod diagnostics;
+pub mod exec;
+pub mod plan;
+pub mod syntax;
+
+use std::path::Path;
+
+use check::hir::Hir;
+use syntax::{Program, SourceMap};
+
+/// Why a program could not be compiled: syntax errors, or check errors.
+pub enum CompileError {
+    /// The files could not be read or parsed.
+    Syntax(SourceMap, Vec<syntax::SyntaxError>),
+    /// The program parsed but does not check.
+    Check(SourceMap, Vec<check::CheckError>),
+}
+
+/// Loads a program from its root file and checks it: the syntax and check stages.
+pub fn compile(root: &Path) -> Result<(Program, Hir), CompileError> {
+    let program = syntax::load_program(root).map_err(|(sources, errors)| CompileError::Syntax(sources, errors))?;
+    match check::check(&program) {
+        Ok(hir) => Ok((program, hir)),
+        Err(errors) => Err(CompileError::Check(program.sources, errors)),
+    }
+}

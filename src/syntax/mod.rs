@@ -1,0 +1,18 @@
+//! Syntax stage: source text → [`ast::Module`]s with spans. Grammar in `grammar/seg.pest`.
+//!
+//! [`load_program`] reads a root file and everything it imports; [`parse_module`] parses one text.
+
+pub mod ast;
+mod display;
+mod error;
+mod loader;
+mod parser;
+mod source;
+pub mod span;
+
+pub use display::{datetime_text, write_string_literal};
+pub use error::SyntaxError;
+pub use loader::{Program, load_program, load_program_from_text};
+pub use parser::parse_module;
+pub use source::{SourceFile, SourceMap};
+pub use span::{FileId, Span};
