@@ -12,17 +12,22 @@ use seg::syntax::{
 
 // ───────────────────────────── Helpers ─────────────────────────────
 
-/// A path relative to the crate root (the working directory of integration tests).
+/// A fixture's path relative to the crate root (the working directory of integration tests),
+/// so that snapshots do not depend on where the crate is checked out.
 fn relative(path: &Path) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+    let components: Vec<_> = path.components().collect();
+    let tests = components.iter().rposition(|part| part.as_os_str() == "tests");
+    tests.map_or_else(|| path.to_path_buf(), |at| components[at..].iter().collect())
 }
 
 /// Errors rendered as a user sees them, without colour, each against its own file.
 fn render(sources: &SourceMap, errors: Vec<SyntaxError>) -> String {
     let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor());
     let mut out = String::new();
-    for error in errors {
+    for (i, error) in errors.into_iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
         let file = error.span().map(|span| sources.get(span.file));
         let mut report = Report::new(error);
         if let Some(file) = file {

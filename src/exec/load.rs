@@ -201,7 +201,7 @@ pub fn run_stage(
     }
     for pass in &stage.passes {
         let stream = pass.stream;
-        let reader = match readers[stream + 1].take() {
+        let reader = match readers[stream].take() {
             Some(reader) if pass.first => reader,
             _ => read::open(&files[stream], &world.hir.streams[stream].record.name, &world.hir.streams[stream].record.fields)?,
         };
