@@ -49,7 +49,10 @@ pub fn report<D: Located>(diagnostic: &D, sources: &SourceMap) -> Report {
     match diagnostic.location() {
         Some(span) if (span.file.0 as usize) < sources.iter().count() => {
             let file = sources.get(span.file);
-            report.with_source_code(NamedSource::new(file.path.display().to_string(), file.text.clone()))
+            report.with_source_code(NamedSource::new(
+                file.path.display().to_string(),
+                file.text.clone(),
+            ))
         }
         _ => report,
     }
@@ -57,7 +60,11 @@ pub fn report<D: Located>(diagnostic: &D, sources: &SourceMap) -> Report {
 
 /// The human rendering of a diagnostic (`colour` for a terminal).
 pub fn render_human<D: Located>(diagnostic: &D, sources: &SourceMap, colour: bool) -> String {
-    let theme = if colour { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let theme = if colour {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
     let report = report(diagnostic, sources);
     let mut out = String::new();
@@ -68,7 +75,11 @@ pub fn render_human<D: Located>(diagnostic: &D, sources: &SourceMap, colour: boo
 }
 
 /// A diagnostic as a JSON object: code, message, file, line, column, help.
-pub fn to_json<D: Located>(diagnostic: &D, sources: &SourceMap, severity: &str) -> serde_json::Value {
+pub fn to_json<D: Located>(
+    diagnostic: &D,
+    sources: &SourceMap,
+    severity: &str,
+) -> serde_json::Value {
     let (file, start, end) = position(diagnostic, sources);
     json!({
         "severity": severity,
@@ -92,14 +103,20 @@ pub fn to_github<D: Located>(diagnostic: &D, sources: &SourceMap, severity: &str
         props.push(format!("file={file}"));
     }
     if let (Some((line, col)), Some((end_line, end_col))) = (start, end) {
-        props.push(format!("line={line},col={col},endLine={end_line},endColumn={end_col}"));
+        props.push(format!(
+            "line={line},col={col},endLine={end_line},endColumn={end_col}"
+        ));
     }
     props.push(format!("title={code}"));
     let mut message = diagnostic.to_string();
     if let Some(help) = diagnostic.help() {
         message.push_str(&format!(" (help: {help})"));
     }
-    format!("::{severity} {}::{}", props.join(","), message.replace('%', "%25").replace('\n', "%0A"))
+    format!(
+        "::{severity} {}::{}",
+        props.join(","),
+        message.replace('%', "%25").replace('\n', "%0A")
+    )
 }
 
 type LineCol = Option<(usize, usize)>;
@@ -108,7 +125,11 @@ fn position<D: Located>(diagnostic: &D, sources: &SourceMap) -> (Option<String>,
     match diagnostic.location() {
         Some(span) if (span.file.0 as usize) < sources.iter().count() => {
             let file = sources.get(span.file).path.display().to_string();
-            (Some(file), Some(sources.line_col(span.file, span.start)), Some(sources.line_col(span.file, span.end)))
+            (
+                Some(file),
+                Some(sources.line_col(span.file, span.start)),
+                Some(sources.line_col(span.file, span.end)),
+            )
         }
         _ => (None, None, None),
     }

@@ -21,7 +21,8 @@ pub enum CompileError {
 
 /// Loads a program from its root file and checks it: the syntax and check stages.
 pub fn compile(root: &Path) -> Result<(Program, Hir), CompileError> {
-    let program = syntax::load_program(root).map_err(|(sources, errors)| CompileError::Syntax(sources, errors))?;
+    let program = syntax::load_program(root)
+        .map_err(|(sources, errors)| CompileError::Syntax(sources, errors))?;
     match check::check(&program) {
         Ok(hir) => Ok((program, hir)),
         Err(errors) => Err(CompileError::Check(program.sources, errors)),

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use miette::{GraphicalReportHandler, GraphicalTheme, NamedSource, Report};
-use seg::syntax::ast::{BinaryOp, Expr, ExprKind, Item, Literal, UnaryOp};
+use seg::syntax::ast::{Expr, ExprKind, Item, Literal, UnaryOp};
 use seg::syntax::{
     FileId, Program, SourceMap, SyntaxError, load_program, load_program_from_text, parse_module,
 };
@@ -16,8 +16,13 @@ use seg::syntax::{
 /// so that snapshots do not depend on where the crate is checked out.
 fn relative(path: &Path) -> PathBuf {
     let components: Vec<_> = path.components().collect();
-    let tests = components.iter().rposition(|part| part.as_os_str() == "tests");
-    tests.map_or_else(|| path.to_path_buf(), |at| components[at..].iter().collect())
+    let tests = components
+        .iter()
+        .rposition(|part| part.as_os_str() == "tests");
+    tests.map_or_else(
+        || path.to_path_buf(),
+        |at| components[at..].iter().collect(),
+    )
 }
 
 /// Errors rendered as a user sees them, without colour, each against its own file.
@@ -34,7 +39,9 @@ fn render(sources: &SourceMap, errors: Vec<SyntaxError>) -> String {
             let name = file.path.display().to_string();
             report = report.with_source_code(NamedSource::new(name, file.text.clone()));
         }
-        handler.render_report(&mut out, report.as_ref()).expect("rendering into a String");
+        handler
+            .render_report(&mut out, report.as_ref())
+            .expect("rendering into a String");
     }
     out
 }
@@ -81,16 +88,31 @@ fn show(expr: &Expr) -> String {
             Some(filter) => format!("{}({} where {})", func.name, list(args), show(filter)),
             None => format!("{}({})", func.name, list(args)),
         },
-        ExprKind::Unary { op: UnaryOp::Not, operand } => format!("(not {})", show(operand)),
-        ExprKind::Unary { op: UnaryOp::Neg, operand } => format!("(neg {})", show(operand)),
+        ExprKind::Unary {
+            op: UnaryOp::Not,
+            operand,
+        } => format!("(not {})", show(operand)),
+        ExprKind::Unary {
+            op: UnaryOp::Neg,
+            operand,
+        } => format!("(neg {})", show(operand)),
         ExprKind::Binary { op, lhs, rhs } => {
             format!("({} {} {})", op.symbol(), show(lhs), show(rhs))
         }
-        ExprKind::In { operand, list: items, negated } => {
+        ExprKind::In {
+            operand,
+            list: items,
+            negated,
+        } => {
             let op = if *negated { "not-in" } else { "in" };
             format!("({op} {} [{}])", show(operand), list(items))
         }
-        ExprKind::Between { operand, low, high, negated } => {
+        ExprKind::Between {
+            operand,
+            low,
+            high,
+            negated,
+        } => {
             let op = if *negated { "not-between" } else { "between" };
             format!("({op} {} {} {})", show(operand), show(low), show(high))
         }
@@ -98,7 +120,11 @@ fn show(expr: &Expr) -> String {
             let op = if *negated { "is-not-null" } else { "is-null" };
             format!("({op} {})", show(operand))
         }
-        ExprKind::If { cond, then, otherwise } => {
+        ExprKind::If {
+            cond,
+            then,
+            otherwise,
+        } => {
             format!("(if {} {} {})", show(cond), show(then), show(otherwise))
         }
         ExprKind::Paren(inner) => format!("[{}]", show(inner)),
@@ -143,7 +169,11 @@ fn reference_programs_parse() {
     paths.push(shared.join("bench/bench.seg"));
     for path in paths {
         let program = load_ok(&path);
-        assert!(!program.modules[0].items.is_empty(), "{} has no items", path.display());
+        assert!(
+            !program.modules[0].items.is_empty(),
+            "{} has no items",
+            path.display()
+        );
     }
 }
 
@@ -212,7 +242,10 @@ fn unary_minus_binds_tightest() {
 #[test]
 fn between_owns_the_next_and() {
     assert_eq!(sexpr("a between 1 and 2 and c"), "(and (between a 1 2) c)");
-    assert_eq!(sexpr("a not between x - 1 and x + 1"), "(not-between a (- x 1) (+ x 1))");
+    assert_eq!(
+        sexpr("a not between x - 1 and x + 1"),
+        "(not-between a (- x 1) (+ x 1))"
+    );
     assert_eq!(sexpr("f between 2 and 3 or g"), "(or (between f 2 3) g)");
 }
 
@@ -227,7 +260,10 @@ fn membership_and_null_tests() {
 #[test]
 fn if_stands_alone_or_in_parentheses() {
     assert_eq!(sexpr("if a then b else c"), "(if a b c)");
-    assert_eq!(sexpr("if a then b else if c then d else e"), "(if a b (if c d e))");
+    assert_eq!(
+        sexpr("if a then b else if c then d else e"),
+        "(if a b (if c d e))"
+    );
     assert_eq!(sexpr("f(if a then 1 else 2, x)"), "f((if a 1 2) x)");
     assert_eq!(sexpr("1 + (if a then 1 else 2)"), "(+ 1 [(if a 1 2)])");
     assert!(matches!(
@@ -239,12 +275,18 @@ fn if_stands_alone_or_in_parentheses() {
 #[test]
 fn calls_paths_and_filters() {
     assert_eq!(sexpr("count()"), "count()");
-    assert_eq!(sexpr("count(orders where amount > 5)"), "count(orders where (> amount 5))");
+    assert_eq!(
+        sexpr("count(orders where amount > 5)"),
+        "count(orders where (> amount 5))"
+    );
     assert_eq!(
         sexpr("sum(orders.amount where x and y)"),
         "sum(orders.amount where (and x y))"
     );
-    assert_eq!(sexpr("lifecycle.silent and vip"), "(and lifecycle.silent vip)");
+    assert_eq!(
+        sexpr("lifecycle.silent and vip"),
+        "(and lifecycle.silent vip)"
+    );
     assert_eq!(sexpr("as_of - 30 days"), "(- as_of Duration(30, Day))");
 }
 
@@ -271,13 +313,22 @@ fn comparisons_do_not_chain() {
 #[test]
 fn not_after_an_operator_needs_parentheses() {
     let errors = parse_err("let x = a == not b");
-    assert!(matches!(errors[..], [SyntaxError::NeedsParentheses { .. }]), "{errors:?}");
+    assert!(
+        matches!(errors[..], [SyntaxError::NeedsParentheses { .. }]),
+        "{errors:?}"
+    );
 }
 
 #[test]
 fn where_stands_only_inside_a_call_after_its_first_argument() {
-    assert!(matches!(parse_err("let x = a where b")[..], [SyntaxError::Unexpected { .. }]));
-    assert!(matches!(parse_err("let x = f(a, b where c)")[..], [SyntaxError::Unexpected { .. }]));
+    assert!(matches!(
+        parse_err("let x = a where b")[..],
+        [SyntaxError::Unexpected { .. }]
+    ));
+    assert!(matches!(
+        parse_err("let x = f(a, b where c)")[..],
+        [SyntaxError::Unexpected { .. }]
+    ));
     assert_eq!(sexpr("f(a where c, b)"), "f(a b where c)");
 }
 
@@ -285,9 +336,16 @@ fn where_stands_only_inside_a_call_after_its_first_argument() {
 
 #[test]
 fn keywords_outside_their_place_are_names() {
-    let module = parse_ok("let window = 1\nlet cap = window + days\nentity e key key { key: string, time: date }");
-    let Item::Entity(entity) = &module.items[2] else { panic!("expected an entity") };
-    assert_eq!(entity.key_or_time.as_ref().map(|key| key.name.as_str()), Some("key"));
+    let module = parse_ok(
+        "let window = 1\nlet cap = window + days\nentity e key key { key: string, time: date }",
+    );
+    let Item::Entity(entity) = &module.items[2] else {
+        panic!("expected an entity")
+    };
+    assert_eq!(
+        entity.key_or_time.as_ref().map(|key| key.name.as_str()),
+        Some("key")
+    );
     assert_eq!(entity.fields[0].name.name, "key");
     assert_eq!(entity.fields[1].name.name, "time");
     assert_eq!(sexpr("window + cap"), "(+ window cap)");
@@ -298,14 +356,31 @@ fn keywords_end_at_a_word_boundary() {
     assert_eq!(sexpr("notes and is_churned"), "(and notes is_churned)");
     assert_eq!(sexpr("android or order_id"), "(or android order_id)");
     assert_eq!(sexpr("nullable == truth"), "(== nullable truth)");
-    assert_eq!(sexpr("x in [iffy, inner, between_dates, whereabouts]"), "(in x [iffy inner between_dates whereabouts])");
+    assert_eq!(
+        sexpr("x in [iffy, inner, between_dates, whereabouts]"),
+        "(in x [iffy inner between_dates whereabouts])"
+    );
 }
 
 #[test]
 fn reserved_words_are_never_names() {
     for word in [
-        "and", "or", "not", "in", "is", "null", "true", "false", "if", "then", "else", "between",
-        "where", "when", "otherwise", "as_of",
+        "and",
+        "or",
+        "not",
+        "in",
+        "is",
+        "null",
+        "true",
+        "false",
+        "if",
+        "then",
+        "else",
+        "between",
+        "where",
+        "when",
+        "otherwise",
+        "as_of",
     ] {
         let errors = parse_err(&format!("let {word} = 1"));
         let [SyntaxError::ReservedWord { word: found, .. }] = &errors[..] else {
@@ -317,8 +392,11 @@ fn reserved_words_are_never_names() {
 
 #[test]
 fn do_takes_a_when_on_the_next_line() {
-    let module = parse_ok("campaign c {\n  audience a and b\n  do x(v: 1)\n     when y\n  priority 2\n}");
-    let Item::Campaign(campaign) = &module.items[0] else { panic!("expected a campaign") };
+    let module =
+        parse_ok("campaign c {\n  audience a and b\n  do x(v: 1)\n     when y\n  priority 2\n}");
+    let Item::Campaign(campaign) = &module.items[0] else {
+        panic!("expected a campaign")
+    };
     assert_eq!(campaign.clauses.len(), 3, "{campaign:#?}");
     let seg::syntax::ast::ClauseKind::Do(action) = &campaign.clauses[1].kind else {
         panic!("expected a do clause")
@@ -356,7 +434,10 @@ fn durations_need_their_unit_on_the_same_line() {
     assert_eq!(sexpr("2 weeks"), "Duration(2, Week)");
     assert_eq!(sexpr("1 days"), "Duration(1, Day)");
     assert_eq!(sexpr("3\tmonths"), "Duration(3, Month)");
-    assert!(matches!(parse_err("let x = 3\nmonths")[..], [SyntaxError::Unexpected { .. }]));
+    assert!(matches!(
+        parse_err("let x = 3\nmonths")[..],
+        [SyntaxError::Unexpected { .. }]
+    ));
     assert_eq!(sexpr("3 + dayz"), "(+ 3 dayz)");
 }
 
@@ -365,17 +446,40 @@ fn crlf_line_ends_and_comments_do_not_change_the_tree() {
     let text = "let a = 1\nsegment s \"标签\" when a > 0\n";
     let crlf = text.replace('\n', "\r\n");
     let commented = text.replace(' ', " // c\n ");
-    assert_eq!(without_spans(&parse_ok(text)), without_spans(&parse_ok(&crlf)));
-    assert_eq!(without_spans(&parse_ok(text)), without_spans(&parse_ok(&commented)));
+    assert_eq!(
+        without_spans(&parse_ok(text)),
+        without_spans(&parse_ok(&crlf))
+    );
+    assert_eq!(
+        without_spans(&parse_ok(text)),
+        without_spans(&parse_ok(&commented))
+    );
+    let with_bom = format!("\u{feff}{text}");
+    let program = load_program_from_text(Path::new("bom.seg"), &with_bom)
+        .unwrap_or_else(|(sources, errors)| panic!("{}", render(&sources, errors)));
+    assert_eq!(
+        without_spans(&parse_ok(text)),
+        without_spans(&program.modules[0])
+    );
+}
+
+#[test]
+fn a_double_slash_inside_a_string_is_not_a_comment() {
+    assert_eq!(sexpr("\"http://x\" // a comment"), "\"http://x\"");
 }
 
 #[test]
 fn spans_cover_items_and_string_quotes_but_not_trailing_comments() {
     let text = "segment vip \"重要\" when spend > 10 // big spenders\n";
     let module = parse_ok(text);
-    let Item::Segment(segment) = &module.items[0] else { panic!("expected a segment") };
+    let Item::Segment(segment) = &module.items[0] else {
+        panic!("expected a segment")
+    };
     let label = segment.label.as_ref().expect("a label");
-    assert_eq!(&text[label.span.start as usize..label.span.end as usize], "\"重要\"");
+    assert_eq!(
+        &text[label.span.start as usize..label.span.end as usize],
+        "\"重要\""
+    );
     assert_eq!(
         &text[segment.span.start as usize..segment.span.end as usize],
         "segment vip \"重要\" when spend > 10"
@@ -390,7 +494,12 @@ fn a_file_imported_twice_is_loaded_once() {
     let names: Vec<String> = program
         .sources
         .iter()
-        .map(|(_, file)| file.path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default())
+        .map(|(_, file)| {
+            file.path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
         .collect();
     assert_eq!(names, ["main.seg", "a.seg", "common.seg", "b.seg"]);
     assert_eq!(program.modules.len(), 4);
@@ -413,6 +522,9 @@ fn a_missing_root_file_is_reported_without_a_span() {
     else {
         panic!("a missing file loaded");
     };
-    assert!(matches!(errors[..], [SyntaxError::ImportNotFound { span: None, .. }]));
+    assert!(matches!(
+        errors[..],
+        [SyntaxError::ImportNotFound { span: None, .. }]
+    ));
     insta::assert_snapshot!(render(&sources, errors));
 }

@@ -14,10 +14,47 @@ use crate::syntax::ast::{self, DurationUnit, ExprKind, Literal};
 
 /// Every function name of the language, for suggestions.
 const FUNCTIONS: &[&str] = &[
-    "count", "exists", "sum", "avg", "min", "max", "count_distinct", "mode", "first", "last", "ntile",
-    "percentile", "percent_rank", "mean", "rate", "days_between", "date", "year", "month", "day", "weekday",
-    "age", "abs", "round", "floor", "ceil", "least", "greatest", "coalesce", "lower", "upper", "trim", "length",
-    "contains", "starts_with", "ends_with", "concat", "days", "weeks", "months", "years",
+    "count",
+    "exists",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "count_distinct",
+    "mode",
+    "first",
+    "last",
+    "ntile",
+    "percentile",
+    "percent_rank",
+    "mean",
+    "rate",
+    "days_between",
+    "date",
+    "year",
+    "month",
+    "day",
+    "weekday",
+    "age",
+    "abs",
+    "round",
+    "floor",
+    "ceil",
+    "least",
+    "greatest",
+    "coalesce",
+    "lower",
+    "upper",
+    "trim",
+    "length",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "concat",
+    "days",
+    "weeks",
+    "months",
+    "years",
 ];
 
 impl Checker<'_> {
@@ -58,14 +95,20 @@ impl Checker<'_> {
         filter: Option<&ast::Expr>,
         span: Span,
     ) -> TExpr {
-        let signature = if func.takes_stream() { format!("{}(EVENTS [where CONDITION])", func.name()) } else { format!("{}(EVENTS.FIELD [where CONDITION])", func.name()) };
+        let signature = if func.takes_stream() {
+            format!("{}(EVENTS [where CONDITION])", func.name())
+        } else {
+            format!("{}(EVENTS.FIELD [where CONDITION])", func.name())
+        };
         if args.len() != 1 {
             return self.arity(name, "one argument", args.len(), &signature, span);
         }
         let Some((stream, field)) = self.stream_argument(func, &args[0]) else {
             return error_expr(span);
         };
-        if matches!(func, AggFunc::First | AggFunc::Last) && self.streams[stream].time_field.is_none() {
+        if matches!(func, AggFunc::First | AggFunc::Last)
+            && self.streams[stream].time_field.is_none()
+        {
             self.error(CheckError::NoTimeField {
                 func: func.name().into(),
                 stream: self.streams[stream].record.name.clone(),
@@ -73,15 +116,31 @@ impl Checker<'_> {
             });
         }
         let ty = match field {
-            Some(i) => self.aggregate_type(func, &self.streams[stream].record.fields[i].ty.clone(), &args[0]),
-            None => Type::of(if func == AggFunc::Exists { Ty::Bool } else { Ty::Int }),
+            Some(i) => self.aggregate_type(
+                func,
+                &self.streams[stream].record.fields[i].ty.clone(),
+                &args[0],
+            ),
+            None => Type::of(if func == AggFunc::Exists {
+                Ty::Bool
+            } else {
+                Ty::Int
+            }),
         };
         let text = match filter {
             Some(f) => format!("{}({} where {})", func.name(), args[0], f),
             None => format!("{}({})", func.name(), args[0]),
         };
         let filter = filter.map(|f| self.condition(f, "a `where` condition", Scope::Event(stream)));
-        let id = self.hoist_aggregate(Aggregate { func, stream, field, filter, ty: ty.clone(), text, span });
+        let id = self.hoist_aggregate(Aggregate {
+            func,
+            stream,
+            field,
+            filter,
+            ty: ty.clone(),
+            text,
+            span,
+        });
         typed(TExprKind::Aggregate(id), ty, span)
     }
 
@@ -89,13 +148,18 @@ impl Checker<'_> {
         if let Some(&id) = self.aggregate_index.get(&aggregate.text) {
             return id;
         }
-        self.aggregate_index.insert(aggregate.text.clone(), self.aggregates.len());
+        self.aggregate_index
+            .insert(aggregate.text.clone(), self.aggregates.len());
         self.aggregates.push(aggregate);
         self.aggregates.len() - 1
     }
 
     /// Resolves `E` (for count/exists) or `E.f` (for the others).
-    fn stream_argument(&mut self, func: AggFunc, arg: &ast::Expr) -> Option<(usize, Option<usize>)> {
+    fn stream_argument(
+        &mut self,
+        func: AggFunc,
+        arg: &ast::Expr,
+    ) -> Option<(usize, Option<usize>)> {
         let (stream_name, field) = match &arg.unparenthesized().kind {
             ExprKind::Name(id) => (id, None),
             ExprKind::Path(a, b) => (a, Some(b)),
@@ -114,7 +178,11 @@ impl Checker<'_> {
                 self.misplaced(
                     format!("`{}` counts events, not a field", func.name()),
                     arg.span,
-                    &format!("write `{}({})`, and filter with `where`", func.name(), stream_name.name),
+                    &format!(
+                        "write `{}({})`, and filter with `where`",
+                        func.name(),
+                        stream_name.name
+                    ),
                 );
                 None
             }
@@ -135,7 +203,11 @@ impl Checker<'_> {
         if let Some(i) = record.field(&field.name) {
             return Some(i);
         }
-        let help = help_for(&field.name, "field", record.fields.iter().map(|f| f.name.as_str()));
+        let help = help_for(
+            &field.name,
+            "field",
+            record.fields.iter().map(|f| f.name.as_str()),
+        );
         self.error(CheckError::UnknownField {
             record: record.name.clone(),
             field: field.name.clone(),
@@ -146,13 +218,29 @@ impl Checker<'_> {
     }
 
     fn not_a_stream(&mut self, func: AggFunc, name: &str, span: Span) {
-        let streams: Vec<&str> = self.streams.iter().map(|s| s.record.name.as_str()).collect();
+        let streams: Vec<&str> = self
+            .streams
+            .iter()
+            .map(|s| s.record.name.as_str())
+            .collect();
         let help = if streams.is_empty() {
             "declare an `events` stream first; to combine values per entity use `least`, `greatest` or arithmetic".into()
         } else {
-            format!("aggregate one of the events streams: {}", streams.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", "))
+            format!(
+                "aggregate one of the events streams: {}",
+                streams
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         };
-        self.error(CheckError::NotAStream { func: func.name().into(), name: name.into(), span, help });
+        self.error(CheckError::NotAStream {
+            func: func.name().into(),
+            name: name.into(),
+            span,
+            help,
+        });
     }
 
     fn aggregate_type(&mut self, func: AggFunc, field: &Type, arg: &ast::Expr) -> Type {
@@ -162,11 +250,24 @@ impl Checker<'_> {
             AggFunc::CountDistinct => Type::of(Ty::Int),
             AggFunc::Sum | AggFunc::Avg => {
                 if !field.is_numeric() {
-                    let found = typed(TExprKind::Const(super::hir::Const::Null), field.clone(), arg.span);
-                    self.mismatch(&format!("`{}`", func.name()), "a numeric field", &found, "sum and average int, decimal or float fields");
+                    let found = typed(
+                        TExprKind::Const(super::hir::Const::Null),
+                        field.clone(),
+                        arg.span,
+                    );
+                    self.mismatch(
+                        &format!("`{}`", func.name()),
+                        "a numeric field",
+                        &found,
+                        "sum and average int, decimal or float fields",
+                    );
                     return Type::error();
                 }
-                if func == AggFunc::Sum { base } else { Type::nullable(Ty::Float) }
+                if func == AggFunc::Sum {
+                    base
+                } else {
+                    Type::nullable(Ty::Float)
+                }
             }
             AggFunc::Min | AggFunc::Max | AggFunc::Mode | AggFunc::First | AggFunc::Last => {
                 Type::nullable(base.ty)
@@ -183,25 +284,51 @@ impl Checker<'_> {
             _ => (1, "percent_rank(VALUE)"),
         };
         if args.len() != arity {
-            let words = if arity == 1 { "one argument" } else { "two arguments" };
+            let words = if arity == 1 {
+                "one argument"
+            } else {
+                "two arguments"
+            };
             return self.arity(func, words, args.len(), signature, span);
         }
         let arg = self.expr(&args[0], Scope::Entity);
-        if !arg.ty.is_numeric() && !(func.name == "ntile" || func.name == "percent_rank") {
-            self.mismatch(&format!("`{}`", func.name), "a number", &arg, "population statistics range over numeric values");
+        let needs_number = matches!(func.name.as_str(), "percentile" | "mean");
+        if needs_number && !arg.ty.is_numeric() {
+            self.mismatch(
+                &format!("`{}`", func.name),
+                "a number",
+                &arg,
+                "population statistics range over numeric values",
+            );
         }
-        let Some(pop) = self.population_func(func, args) else { return error_expr(span) };
+        let Some(pop) = self.population_func(func, args) else {
+            return error_expr(span);
+        };
         let ty = match pop {
             PopFunc::Ntile(_) => Type::of(Ty::Int).or_null(arg.ty.nullable),
             PopFunc::PercentRank => Type::of(Ty::Float).or_null(arg.ty.nullable),
             PopFunc::Percentile(_) | PopFunc::Mean => Type::nullable(Ty::Float),
         };
-        let text = format!("{}({})", func.name, args.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", "));
+        let text = format!(
+            "{}({})",
+            func.name,
+            args.iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
         let id = match self.population_index.get(&text) {
             Some(&id) => id,
             None => {
-                self.population_index.insert(text.clone(), self.populations.len());
-                self.populations.push(Population { func: pop, arg, ty: ty.clone(), text, span });
+                self.population_index
+                    .insert(text.clone(), self.populations.len());
+                self.populations.push(Population {
+                    func: pop,
+                    arg,
+                    ty: ty.clone(),
+                    text,
+                    span,
+                });
                 self.populations.len() - 1
             }
         };
@@ -212,11 +339,19 @@ impl Checker<'_> {
         match func.name.as_str() {
             "ntile" => match literal_of(&args[1]) {
                 Some(Literal::Int(n)) if *n >= 1 => Some(PopFunc::Ntile(*n)),
-                _ => self.invalid(&args[1], "the `n` of `ntile` must be an integer literal of 1 or more", "e.g. `ntile(monetary, 5)` for quintiles"),
+                _ => self.invalid(
+                    &args[1],
+                    "the `n` of `ntile` must be an integer literal of 1 or more",
+                    "e.g. `ntile(monetary, 5)` for quintiles",
+                ),
             },
             "percentile" => match literal_of(&args[1]).and_then(fraction) {
                 Some(p) if p >= Decimal::ZERO && p <= Decimal::ONE => Some(PopFunc::Percentile(p)),
-                _ => self.invalid(&args[1], "the `p` of `percentile` must be a number literal from 0 to 1", "e.g. `percentile(monetary, 0.9)` for the 90th percentile"),
+                _ => self.invalid(
+                    &args[1],
+                    "the `p` of `percentile` must be a number literal from 0 to 1",
+                    "e.g. `percentile(monetary, 0.9)` for the 90th percentile",
+                ),
             },
             "mean" => Some(PopFunc::Mean),
             _ => Some(PopFunc::PercentRank),
@@ -224,14 +359,28 @@ impl Checker<'_> {
     }
 
     fn invalid<T>(&mut self, arg: &ast::Expr, message: &str, help: &str) -> Option<T> {
-        self.error(CheckError::InvalidArgument { message: message.into(), span: arg.span, help: help.into() });
+        self.error(CheckError::InvalidArgument {
+            message: message.into(),
+            span: arg.span,
+            help: help.into(),
+        });
         None
     }
 
     /// `count()`, `rate(p)`, `sum(x)`, `avg(x)`, `min(x)`, `max(x)`, `percentile(x, p)` in a metric.
-    fn metric_aggregate(&mut self, func: &ast::Ident, args: &[ast::Expr], filter: Option<&ast::Expr>, span: Span) -> TExpr {
+    fn metric_aggregate(
+        &mut self,
+        func: &ast::Ident,
+        args: &[ast::Expr],
+        filter: Option<&ast::Expr>,
+        span: Span,
+    ) -> TExpr {
         if let Some(f) = filter {
-            return self.misplaced("a metric aggregate takes no `where`".into(), f.span, "use `rate(condition)` or `sum(if condition then x else 0)`");
+            return self.misplaced(
+                "a metric aggregate takes no `where`".into(),
+                f.span,
+                "use `rate(condition)` or `sum(if condition then x else 0)`",
+            );
         }
         let (func_kind, arity, signature) = match func.name.as_str() {
             "count" => (MetricFunc::Count, 0, "count()"),
@@ -240,7 +389,11 @@ impl Checker<'_> {
             "avg" => (MetricFunc::Avg, 1, "avg(VALUE)"),
             "min" => (MetricFunc::Min, 1, "min(VALUE)"),
             "max" => (MetricFunc::Max, 1, "max(VALUE)"),
-            "percentile" => (MetricFunc::Percentile(Decimal::ZERO), 2, "percentile(VALUE, P)"),
+            "percentile" => (
+                MetricFunc::Percentile(Decimal::ZERO),
+                2,
+                "percentile(VALUE, P)",
+            ),
             _ => {
                 return self.misplaced(
                     format!("`{}` is not a metric aggregate", func.name),
@@ -260,8 +413,16 @@ impl Checker<'_> {
                 self.expect_bool(a, "the condition of `rate`");
                 (func_kind, Type::nullable(Ty::Float))
             }
-            (MetricFunc::Percentile(_), Some(_)) => match self.population_func(&ast::Ident { name: "percentile".into(), span: func.span }, args) {
-                Some(PopFunc::Percentile(p)) => (MetricFunc::Percentile(p), Type::nullable(Ty::Float)),
+            (MetricFunc::Percentile(_), Some(_)) => match self.population_func(
+                &ast::Ident {
+                    name: "percentile".into(),
+                    span: func.span,
+                },
+                args,
+            ) {
+                Some(PopFunc::Percentile(p)) => {
+                    (MetricFunc::Percentile(p), Type::nullable(Ty::Float))
+                }
                 _ => return error_expr(span),
             },
             (MetricFunc::Avg, Some(_)) => (func_kind, Type::nullable(Ty::Float)),
@@ -272,7 +433,14 @@ impl Checker<'_> {
         typed(TExprKind::MetricAgg(func_kind, arg.map(Box::new)), ty, span)
     }
 
-    fn arity(&mut self, func: &ast::Ident, expected: &str, found: usize, signature: &str, span: Span) -> TExpr {
+    fn arity(
+        &mut self,
+        func: &ast::Ident,
+        expected: &str,
+        found: usize,
+        signature: &str,
+        span: Span,
+    ) -> TExpr {
         self.error(CheckError::ArgumentCount {
             func: func.name.clone(),
             expected: expected.into(),
@@ -287,7 +455,11 @@ impl Checker<'_> {
     fn scalar(&mut self, func: &ast::Ident, args: &[ast::Expr], span: Span, scope: Scope) -> TExpr {
         let Some((f, min, max, signature)) = scalar_signature(&func.name) else {
             let help = help_for(&func.name, "function", FUNCTIONS.iter().copied());
-            self.error(CheckError::UnknownFunction { name: func.name.clone(), span: func.span, help });
+            self.error(CheckError::UnknownFunction {
+                name: func.name.clone(),
+                span: func.span,
+                help,
+            });
             return error_expr(span);
         };
         if args.len() < min || args.len() > max {
@@ -319,9 +491,18 @@ impl Checker<'_> {
                 }
                 Type::of(Ty::Int).or_null(nullable)
             }
-            ScalarFn::Date | ScalarFn::Year | ScalarFn::Month | ScalarFn::Day | ScalarFn::Weekday | ScalarFn::Age => {
+            ScalarFn::Date
+            | ScalarFn::Year
+            | ScalarFn::Month
+            | ScalarFn::Day
+            | ScalarFn::Weekday
+            | ScalarFn::Age => {
                 want(self, &xs[0], xs[0].ty.is_temporal(), "a date or datetime");
-                let ty = if f == ScalarFn::Date { Ty::Date } else { Ty::Int };
+                let ty = if f == ScalarFn::Date {
+                    Ty::Date
+                } else {
+                    Ty::Int
+                };
                 Type::of(ty).or_null(nullable)
             }
             ScalarFn::Abs | ScalarFn::Floor | ScalarFn::Ceil | ScalarFn::Round => {
@@ -331,7 +512,9 @@ impl Checker<'_> {
                 }
                 Type::of(xs[0].ty.ty.clone()).or_null(nullable)
             }
-            ScalarFn::Least | ScalarFn::Greatest | ScalarFn::Coalesce => self.common_of(f, &context, xs),
+            ScalarFn::Least | ScalarFn::Greatest | ScalarFn::Coalesce => {
+                self.common_of(f, &context, xs)
+            }
             ScalarFn::Lower | ScalarFn::Upper | ScalarFn::Trim => {
                 want(self, &xs[0], xs[0].ty.is_text(), "a string");
                 Type::of(Ty::String).or_null(nullable)
@@ -361,17 +544,27 @@ impl Checker<'_> {
             match common_type(&ty, &x.ty) {
                 Some(t) => ty = t,
                 None => {
-                    self.mismatch(context, &format!("a value of the same type as the first, {}", xs[0].ty), x, "all arguments must share one type");
+                    self.mismatch(
+                        context,
+                        &format!("a value of the same type as the first, {}", xs[0].ty),
+                        x,
+                        "all arguments must share one type",
+                    );
                     return Type::error();
                 }
             }
         }
         let nullable = match f {
             // Nulls are skipped: the result is null only when every argument is.
-            ScalarFn::Coalesce | ScalarFn::Least | ScalarFn::Greatest => xs.iter().all(|x| x.ty.nullable),
+            ScalarFn::Coalesce | ScalarFn::Least | ScalarFn::Greatest => {
+                xs.iter().all(|x| x.ty.nullable)
+            }
             _ => ty.nullable,
         };
-        Type { ty: ty.ty, nullable }
+        Type {
+            ty: ty.ty,
+            nullable,
+        }
     }
 }
 
@@ -403,7 +596,12 @@ fn scalar_signature(name: &str) -> Option<(ScalarFn, usize, usize, &'static str)
         "concat" => (ScalarFn::Concat, 1, MANY, "concat(A, B, ...)"),
         "days" => (ScalarFn::MakeDuration(DurationUnit::Day), 1, 1, "days(N)"),
         "weeks" => (ScalarFn::MakeDuration(DurationUnit::Week), 1, 1, "weeks(N)"),
-        "months" => (ScalarFn::MakeDuration(DurationUnit::Month), 1, 1, "months(N)"),
+        "months" => (
+            ScalarFn::MakeDuration(DurationUnit::Month),
+            1,
+            1,
+            "months(N)",
+        ),
         "years" => (ScalarFn::MakeDuration(DurationUnit::Year), 1, 1, "years(N)"),
         _ => return None,
     })

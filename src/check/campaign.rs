@@ -30,7 +30,11 @@ impl Checker<'_> {
         let mut campaign = Campaign {
             name: decl.name.name.clone(),
             label: decl.label.as_ref().map(|l| l.value.clone()),
-            audience: TExpr { kind: TExprKind::Const(Const::Bool(false)), ty: Type::of(Ty::Bool), span: decl.name.span },
+            audience: TExpr {
+                kind: TExprKind::Const(Const::Bool(false)),
+                ty: Type::of(Ty::Bool),
+                span: decl.name.span,
+            },
             priority: 0,
             window: None,
             holdout_bp: 0,
@@ -52,10 +56,14 @@ impl Checker<'_> {
                 }
                 ClauseKind::Priority(p) => campaign.priority = *p,
                 ClauseKind::Window(from, to) => campaign.window = Some((*from, *to)),
-                ClauseKind::Holdout(p) => campaign.holdout_bp = self.basis_points(*p, "`holdout`", clause.span),
+                ClauseKind::Holdout(p) => {
+                    campaign.holdout_bp = self.basis_points(*p, "`holdout`", clause.span)
+                }
                 ClauseKind::Budget(b) => campaign.budget = Some(*b),
                 ClauseKind::Cap(c) => campaign.cap = self.cap(*c, clause.span),
-                ClauseKind::RankBy(keys) => campaign.rank_by = keys.iter().map(|k| self.rank_key(k)).collect(),
+                ClauseKind::RankBy(keys) => {
+                    campaign.rank_by = keys.iter().map(|k| self.rank_key(k)).collect()
+                }
                 ClauseKind::Salt(s) => campaign.salt = s.clone(),
                 ClauseKind::Do(d) => plain_dos.push(self.do_stmt(d)),
                 ClauseKind::Variant(v) => {
@@ -71,13 +79,21 @@ impl Checker<'_> {
             }
         }
         if !audience_seen {
-            self.error(CheckError::MissingAudience { campaign: campaign.name.clone(), span: decl.name.span });
+            self.error(CheckError::MissingAudience {
+                campaign: campaign.name.clone(),
+                span: decl.name.span,
+            });
         }
         campaign.has_variants = !campaign.variants.is_empty();
         if campaign.has_variants {
             self.check_variants(decl, &campaign);
         } else {
-            campaign.variants.push(Variant { name: "treated".into(), label: None, weight_bp: 10_000, dos: plain_dos });
+            campaign.variants.push(Variant {
+                name: "treated".into(),
+                label: None,
+                weight_bp: 10_000,
+                dos: plain_dos,
+            });
         }
         self.check_budget_cost(decl, &campaign);
         campaign
@@ -103,7 +119,10 @@ impl Checker<'_> {
         }
         if let (Some(span), true) = (first_do, has_variant) {
             self.error(CheckError::BadClause {
-                message: format!("campaign `{}` has a campaign-level `do` beside variants", decl.name.name),
+                message: format!(
+                    "campaign `{}` has a campaign-level `do` beside variants",
+                    decl.name.name
+                ),
                 span,
                 help: "move the `do` into each variant that should emit it".into(),
             });
@@ -136,24 +155,40 @@ impl Checker<'_> {
     }
 
     fn check_budget_cost(&mut self, decl: &ast::CampaignDecl, campaign: &Campaign) {
-        let Some(clause) = decl.clauses.iter().find(|c| matches!(c.kind, ClauseKind::Budget(_))) else { return };
-        let has_cost = campaign
-            .variants
+        let Some(clause) = decl
+            .clauses
             .iter()
-            .flat_map(|v| &v.dos)
-            .any(|d| self.actions.get(d.action).is_some_and(|a| a.cost_field.is_some()));
+            .find(|c| matches!(c.kind, ClauseKind::Budget(_)))
+        else {
+            return;
+        };
+        let has_cost = campaign.variants.iter().flat_map(|v| &v.dos).any(|d| {
+            self.actions
+                .get(d.action)
+                .is_some_and(|a| a.cost_field.is_some())
+        });
         if !has_cost {
-            self.error(CheckError::BudgetWithoutCost { campaign: campaign.name.clone(), span: clause.span });
+            self.error(CheckError::BudgetWithoutCost {
+                campaign: campaign.name.clone(),
+                span: clause.span,
+            });
         }
     }
 
     /// A percent as basis points (10% → 1000), reporting values outside 0–100%.
     fn basis_points(&mut self, percent: Decimal, context: &str, span: Span) -> u32 {
         if percent < Decimal::ZERO || percent > Decimal::ONE_HUNDRED {
-            self.error(CheckError::PercentRange { context: context.into(), value: percent.to_string(), span });
+            self.error(CheckError::PercentRange {
+                context: context.into(),
+                value: percent.to_string(),
+                span,
+            });
             return 0;
         }
-        (percent * Decimal::ONE_HUNDRED).trunc().to_u32().unwrap_or(0)
+        (percent * Decimal::ONE_HUNDRED)
+            .trunc()
+            .to_u32()
+            .unwrap_or(0)
     }
 
     fn cap(&mut self, cap: i64, span: Span) -> Option<u64> {
@@ -173,37 +208,65 @@ impl Checker<'_> {
     fn rank_key(&mut self, key: &ast::RankKey) -> RankKey {
         let expr = self.expr(&key.expr, Scope::Entity);
         if matches!(expr.ty.ty, Ty::Duration) {
-            self.mismatch("`rank by`", "a number, text, date or bool", &expr, "rank by a value of each entity, e.g. `rank by monetary desc`");
+            self.mismatch(
+                "`rank by`",
+                "a number, text, date or bool",
+                &expr,
+                "rank by a value of each entity, e.g. `rank by monetary desc`",
+            );
         }
-        RankKey { expr, descending: key.descending }
+        RankKey {
+            expr,
+            descending: key.descending,
+        }
     }
 
     fn do_stmt(&mut self, stmt: &ast::DoStmt) -> Do {
-        let when = stmt.when.as_ref().map(|w| self.condition(w, "the `when` of a `do`", Scope::Entity));
+        let when = stmt
+            .when
+            .as_ref()
+            .map(|w| self.condition(w, "the `when` of a `do`", Scope::Entity));
         let Some((Decl::Action(action), _)) = self.names.get(&stmt.action.name).copied() else {
             self.unknown_action(&stmt.action);
             for arg in &stmt.args {
                 self.expr(&arg.value, Scope::Entity);
             }
-            return Do { action: usize::MAX, values: Vec::new(), when, span: stmt.span };
+            return Do {
+                action: usize::MAX,
+                values: Vec::new(),
+                when,
+                span: stmt.span,
+            };
         };
         let guarded: Vec<&ast::Expr> = stmt
             .when
             .iter()
             .flat_map(|w| w.conjuncts())
             .filter_map(|c| match &c.kind {
-                ExprKind::IsNull { operand, negated: true } => Some(operand.as_ref()),
+                ExprKind::IsNull {
+                    operand,
+                    negated: true,
+                } => Some(operand.as_ref()),
                 _ => None,
             })
             .collect();
         let values = self.payload(action, stmt, &guarded);
-        Do { action, values, when, span: stmt.span }
+        Do {
+            action,
+            values,
+            when,
+            span: stmt.span,
+        }
     }
 
     fn unknown_action(&mut self, name: &ast::Ident) {
         let actions: Vec<&str> = self.actions.iter().map(|a| a.name.as_str()).collect();
         let help = help_for(&name.name, "action", actions);
-        self.error(CheckError::UnknownAction { name: name.name.clone(), span: name.span, help });
+        self.error(CheckError::UnknownAction {
+            name: name.name.clone(),
+            span: name.span,
+            help,
+        });
     }
 
     /// One value per payload field, in declared order.
@@ -213,7 +276,11 @@ impl Checker<'_> {
         for arg in &stmt.args {
             let value = self.expr(&arg.value, Scope::Entity);
             let Some(i) = fields.iter().position(|f| f.name == arg.name.name) else {
-                let help = help_for(&arg.name.name, "payload field", fields.iter().map(|f| f.name.as_str()));
+                let help = help_for(
+                    &arg.name.name,
+                    "payload field",
+                    fields.iter().map(|f| f.name.as_str()),
+                );
                 self.error(CheckError::UnknownPayloadField {
                     action: stmt.action.name.clone(),
                     field: arg.name.name.clone(),
@@ -223,11 +290,20 @@ impl Checker<'_> {
                 continue;
             };
             if values[i].is_some() {
-                self.error(CheckError::DuplicatePayloadField { field: arg.name.name.clone(), span: arg.name.span });
+                self.error(CheckError::DuplicatePayloadField {
+                    field: arg.name.name.clone(),
+                    span: arg.name.span,
+                });
                 continue;
             }
             let is_guarded = guarded.iter().any(|g| g.same_as(&arg.value));
-            self.check_assignable(&fields[i].ty, &arg.value, &value, &arg.name.name, is_guarded);
+            self.check_assignable(
+                &fields[i].ty,
+                &arg.value,
+                &value,
+                &arg.name.name,
+                is_guarded,
+            );
             values[i] = Some(value);
         }
         fields
@@ -250,7 +326,14 @@ impl Checker<'_> {
     }
 
     /// Whether `value` may be stored in a payload field of type `expected`.
-    fn check_assignable(&mut self, expected: &Type, e: &ast::Expr, value: &TExpr, field: &str, guarded: bool) {
+    fn check_assignable(
+        &mut self,
+        expected: &Type,
+        e: &ast::Expr,
+        value: &TExpr,
+        field: &str,
+        guarded: bool,
+    ) {
         let context = format!("the payload field `{field}`");
         if value.ty.ty == Ty::Error {
             return;
@@ -279,12 +362,24 @@ impl Checker<'_> {
             (a, b) => a == b,
         };
         if !fits {
-            self.mismatch(&context, &expected.ty.to_string(), value, &format!("give `{field}` a {} value", expected.ty));
+            self.mismatch(
+                &context,
+                &expected.ty.to_string(),
+                value,
+                &format!("give `{field}` a {} value", expected.ty),
+            );
         }
     }
 
     /// An enum field takes its literals, `if`/`coalesce` of such, and enums it includes.
-    fn check_enum_value(&mut self, expected: &Type, allowed: &[String], e: &ast::Expr, value: &TExpr, context: &str) {
+    fn check_enum_value(
+        &mut self,
+        expected: &Type,
+        allowed: &[String],
+        e: &ast::Expr,
+        value: &TExpr,
+        context: &str,
+    ) {
         let e = e.unparenthesized();
         match &e.kind {
             ExprKind::Literal(Literal::String(_)) => self.check_enum_literal(expected, e),

@@ -15,11 +15,18 @@ enum Node {
 
 /// The definitions an expression refers to, looking through hoisted aggregates and
 /// population functions.
-fn references(expr: &TExpr, aggregates: &[Aggregate], populations: &[Population], out: &mut Vec<Node>) {
+fn references(
+    expr: &TExpr,
+    aggregates: &[Aggregate],
+    populations: &[Population],
+    out: &mut Vec<Node>,
+) {
     match &expr.kind {
         TExprKind::Let(i) => out.push(Node::Let(*i)),
         TExprKind::Segment(i) => out.push(Node::Segment(*i)),
-        TExprKind::SegmentOf(i, _) | TExprKind::SegmentationName(i) => out.push(Node::Segmentation(*i)),
+        TExprKind::SegmentOf(i, _) | TExprKind::SegmentationName(i) => {
+            out.push(Node::Segmentation(*i))
+        }
         TExprKind::Aggregate(i) => {
             if let Some(filter) = &aggregates[*i].filter {
                 references(filter, aggregates, populations, out);
@@ -35,16 +42,33 @@ fn references(expr: &TExpr, aggregates: &[Aggregate], populations: &[Population]
 
 impl Checker<'_> {
     /// Reports each cycle once, at its first definition in program order.
-    pub(super) fn check_cycles(&mut self, lets: &[Let], segments: &[Segment], segmentations: &[Segmentation]) {
-        let nodes: Vec<(Node, String, Span, Vec<&TExpr>)> = lets
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (Node::Let(i), l.name.clone(), l.span, vec![&l.expr]))
-            .chain(segments.iter().enumerate().map(|(i, s)| (Node::Segment(i), s.name.clone(), s.span, vec![&s.condition])))
-            .chain(segmentations.iter().enumerate().map(|(i, s)| {
-                (Node::Segmentation(i), s.name.clone(), s.span, s.rules.iter().filter_map(|r| r.condition.as_ref()).collect())
-            }))
-            .collect();
+    pub(super) fn check_cycles(
+        &mut self,
+        lets: &[Let],
+        segments: &[Segment],
+        segmentations: &[Segmentation],
+    ) {
+        let nodes: Vec<(Node, String, Span, Vec<&TExpr>)> =
+            lets.iter()
+                .enumerate()
+                .map(|(i, l)| (Node::Let(i), l.name.clone(), l.span, vec![&l.expr]))
+                .chain(
+                    segments.iter().enumerate().map(|(i, s)| {
+                        (Node::Segment(i), s.name.clone(), s.span, vec![&s.condition])
+                    }),
+                )
+                .chain(segmentations.iter().enumerate().map(|(i, s)| {
+                    (
+                        Node::Segmentation(i),
+                        s.name.clone(),
+                        s.span,
+                        s.rules
+                            .iter()
+                            .filter_map(|r| r.condition.as_ref())
+                            .collect(),
+                    )
+                }))
+                .collect();
         let edges: Vec<Vec<usize>> = nodes
             .iter()
             .map(|(_, _, _, exprs)| {
@@ -52,7 +76,9 @@ impl Checker<'_> {
                 for e in exprs {
                     references(e, &self.aggregates, &self.populations, &mut refs);
                 }
-                refs.iter().filter_map(|r| nodes.iter().position(|(n, ..)| n == r)).collect()
+                refs.iter()
+                    .filter_map(|r| nodes.iter().position(|(n, ..)| n == r))
+                    .collect()
             })
             .collect();
         let mut reported = vec![false; nodes.len()];
@@ -64,7 +90,11 @@ impl Checker<'_> {
                 for &n in &path {
                     reported[n] = true;
                 }
-                let names: Vec<&str> = path.iter().chain(std::iter::once(&start)).map(|&n| nodes[n].1.as_str()).collect();
+                let names: Vec<&str> = path
+                    .iter()
+                    .chain(std::iter::once(&start))
+                    .map(|&n| nodes[n].1.as_str())
+                    .collect();
                 self.error(CheckError::CyclicDefinition {
                     name: nodes[start].1.clone(),
                     cycle: names.join(" → "),
@@ -79,7 +109,13 @@ impl Checker<'_> {
 fn find_cycle(start: usize, edges: &[Vec<usize>]) -> Option<Vec<usize>> {
     let mut visited = vec![false; edges.len()];
     let mut path = vec![start];
-    fn walk(node: usize, start: usize, edges: &[Vec<usize>], visited: &mut [bool], path: &mut Vec<usize>) -> bool {
+    fn walk(
+        node: usize,
+        start: usize,
+        edges: &[Vec<usize>],
+        visited: &mut [bool],
+        path: &mut Vec<usize>,
+    ) -> bool {
         for &next in &edges[node] {
             if next == start {
                 return true;

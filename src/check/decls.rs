@@ -41,7 +41,10 @@ impl<'a> Checker<'a> {
                     self.segment_items.push(item);
                 }
                 ast::Item::Segmentation(item) => {
-                    self.declare(&item.name, Decl::Segmentation(self.segmentation_items.len()));
+                    self.declare(
+                        &item.name,
+                        Decl::Segmentation(self.segmentation_items.len()),
+                    );
                     self.check_segment_names(item);
                     self.segmentation_items.push(item);
                 }
@@ -58,8 +61,12 @@ impl<'a> Checker<'a> {
             let span = items.first().map_or_else(Span::default, |i| item_span(i));
             self.error(CheckError::EntityCount {
                 message: "the program declares no entity".into(),
-                span: Span { end: span.start, ..span },
-                help: "declare one, e.g. `entity customer key customer_id { customer_id: string }`".into(),
+                span: Span {
+                    end: span.start,
+                    ..span
+                },
+                help: "declare one, e.g. `entity customer key customer_id { customer_id: string }`"
+                    .into(),
             });
         }
         self.check_entity_field_clashes();
@@ -70,7 +77,11 @@ impl<'a> Checker<'a> {
     fn declare(&mut self, name: &ast::Ident, decl: Decl) {
         if let Some((_, first)) = self.names.get(&name.name) {
             let first = *first;
-            self.error(duplicate(name, first, "rename one of them: items share one namespace"));
+            self.error(duplicate(
+                name,
+                first,
+                "rename one of them: items share one namespace",
+            ));
             return;
         }
         self.names.insert(name.name.clone(), (decl, name.span));
@@ -79,8 +90,15 @@ impl<'a> Checker<'a> {
     /// Segment names must be unique within their segmentation.
     fn check_segment_names(&mut self, item: &ast::SegmentationDecl) {
         for (i, rule) in item.segments.iter().enumerate() {
-            if let Some(first) = item.segments[..i].iter().find(|r| r.name.name == rule.name.name) {
-                self.error(duplicate(&rule.name, first.name.span, "segment names within a segmentation must differ"));
+            if let Some(first) = item.segments[..i]
+                .iter()
+                .find(|r| r.name.name == rule.name.name)
+            {
+                self.error(duplicate(
+                    &rule.name,
+                    first.name.span,
+                    "segment names within a segmentation must differ",
+                ));
             }
         }
     }
@@ -90,15 +108,22 @@ impl<'a> Checker<'a> {
         let Some(entity) = &self.entity else { return };
         let mut clashes = Vec::new();
         for field in &entity.fields {
-            if let Some((decl, span)) = self.names.get(&field.name) {
-                if !matches!(decl, Decl::Entity | Decl::Events(_) | Decl::Action(_) | Decl::Campaign | Decl::Metric) {
-                    clashes.push(CheckError::DuplicateName {
+            if let Some((decl, span)) = self.names.get(&field.name)
+                && !matches!(
+                    decl,
+                    Decl::Entity
+                        | Decl::Events(_)
+                        | Decl::Action(_)
+                        | Decl::Campaign
+                        | Decl::Metric
+                )
+            {
+                clashes.push(CheckError::DuplicateName {
                         name: field.name.clone(),
                         span: *span,
                         first: (span.file == field.span.file).then_some(field.span),
                         help: "an entity field and a `let`, `param` or segment cannot share a name; rename one".into(),
                     });
-                }
             }
         }
         self.errors.extend(clashes);

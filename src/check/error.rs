@@ -146,7 +146,9 @@ pub enum CheckError {
     #[error("`{func}` needs a time order, but events `{stream}` has no `time` field")]
     #[diagnostic(
         code(seg::check::no_time_field),
-        help("declare the stream as `events {stream} time FIELD {{ ... }}` with a date or datetime field")
+        help(
+            "declare the stream as `events {stream} time FIELD {{ ... }}` with a date or datetime field"
+        )
     )]
     NoTimeField {
         /// `first` or `last`.
@@ -162,7 +164,9 @@ pub enum CheckError {
     #[error("events `{stream}` lacks the entity key `{key}: {key_type}`")]
     #[diagnostic(
         code(seg::check::missing_entity_key),
-        help("every events stream must hold the entity key with the same name and type, e.g. `{key}: {key_type}`")
+        help(
+            "every events stream must hold the entity key with the same name and type, e.g. `{key}: {key_type}`"
+        )
     )]
     MissingEntityKey {
         /// The stream.
@@ -226,7 +230,10 @@ pub enum CheckError {
 
     /// A payload field given twice.
     #[error("payload field `{field}` is given twice")]
-    #[diagnostic(code(seg::check::duplicate_payload_field), help("give each field once"))]
+    #[diagnostic(
+        code(seg::check::duplicate_payload_field),
+        help("give each field once")
+    )]
     DuplicatePayloadField {
         /// The field.
         field: String,
@@ -253,7 +260,10 @@ pub enum CheckError {
 
     /// A percent outside [0%, 100%].
     #[error("{context} must be between 0% and 100%, found {value}%")]
-    #[diagnostic(code(seg::check::percent_range), help("write a percent from 0% to 100%"))]
+    #[diagnostic(
+        code(seg::check::percent_range),
+        help("write a percent from 0% to 100%")
+    )]
     PercentRange {
         /// What the percent is.
         context: String,
@@ -268,7 +278,9 @@ pub enum CheckError {
     #[error("campaign `{campaign}` has a budget, but none of its actions has a `cost` field")]
     #[diagnostic(
         code(seg::check::budget_without_cost),
-        help("add `cost: decimal` to an action the campaign uses, or use `cap` to limit the number of entities")
+        help(
+            "add `cost: decimal` to an action the campaign uses, or use `cap` to limit the number of entities"
+        )
     )]
     BudgetWithoutCost {
         /// The campaign.
@@ -282,7 +294,9 @@ pub enum CheckError {
     #[error("`otherwise` must be the last segment of segmentation `{segmentation}`")]
     #[diagnostic(
         code(seg::check::otherwise_not_last),
-        help("move segment `{segment}` to the end: segments after `otherwise` can never be reached")
+        help(
+            "move segment `{segment}` to the end: segments after `otherwise` can never be reached"
+        )
     )]
     OtherwiseNotLast {
         /// The segmentation.
@@ -355,7 +369,9 @@ pub enum CheckError {
     },
 
     /// A `time` field that is not a date or datetime.
-    #[error("the time field `{field}` of events `{stream}` must be a date or datetime, found {found}")]
+    #[error(
+        "the time field `{field}` of events `{stream}` must be a date or datetime, found {found}"
+    )]
     #[diagnostic(code(seg::check::bad_time_field), help("{help}"))]
     BadTimeField {
         /// The stream.

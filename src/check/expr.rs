@@ -17,18 +17,35 @@ impl Checker<'_> {
             ExprKind::Literal(lit) => literal(lit, e.span),
             ExprKind::Name(id) => self.name(id, scope),
             ExprKind::Path(a, b) => self.path(a, b, e.span),
-            ExprKind::Call { func, args, filter } => self.call(func, args, filter.as_deref(), e.span, scope),
+            ExprKind::Call { func, args, filter } => {
+                self.call(func, args, filter.as_deref(), e.span, scope)
+            }
             ExprKind::Unary { op, operand } => self.unary(*op, operand, e.span, scope),
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, e.span, scope),
-            ExprKind::In { operand, list, negated } => self.in_list(operand, list, *negated, e.span, scope),
-            ExprKind::Between { operand, low, high, negated } => {
-                self.between(operand, low, high, *negated, e.span, scope)
-            }
+            ExprKind::In {
+                operand,
+                list,
+                negated,
+            } => self.in_list(operand, list, *negated, e.span, scope),
+            ExprKind::Between {
+                operand,
+                low,
+                high,
+                negated,
+            } => self.between(operand, low, high, *negated, e.span, scope),
             ExprKind::IsNull { operand, negated } => {
                 let x = self.expr(operand, scope);
-                typed(TExprKind::IsNull(Box::new(x), *negated), Type::of(Ty::Bool), e.span)
+                typed(
+                    TExprKind::IsNull(Box::new(x), *negated),
+                    Type::of(Ty::Bool),
+                    e.span,
+                )
             }
-            ExprKind::If { cond, then, otherwise } => self.if_expr(cond, then, otherwise, e.span, scope),
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => self.if_expr(cond, then, otherwise, e.span, scope),
             ExprKind::Paren(inner) => {
                 let mut x = self.expr(inner, scope);
                 x.span = e.span;
@@ -46,7 +63,11 @@ impl Checker<'_> {
 
     pub(super) fn expect_bool(&mut self, x: &TExpr, context: &str) {
         if !matches!(x.ty.ty, Ty::Bool | Ty::Error | Ty::Null) {
-            self.error(CheckError::NotBool { context: context.into(), found: x.ty.to_string(), span: x.span });
+            self.error(CheckError::NotBool {
+                context: context.into(),
+                found: x.ty.to_string(),
+                span: x.span,
+            });
         }
     }
 
@@ -57,7 +78,11 @@ impl Checker<'_> {
         if let Scope::Event(stream) = scope {
             let record = &self.streams[stream].record;
             if let Some(i) = record.field(&id.name) {
-                return typed(TExprKind::EventField(i), record.fields[i].ty.clone(), id.span);
+                return typed(
+                    TExprKind::EventField(i),
+                    record.fields[i].ty.clone(),
+                    id.span,
+                );
             }
         }
         if scope == Scope::Metric {
@@ -67,10 +92,14 @@ impl Checker<'_> {
                 "in a metric, every name stands inside `count()`, `rate`, `sum`, `avg`, `min`, `max` or `percentile`",
             );
         }
-        if let Some(entity) = &self.entity {
-            if let Some(i) = entity.field(&id.name) {
-                return typed(TExprKind::EntityField(i), entity.fields[i].ty.clone(), id.span);
-            }
+        if let Some(entity) = &self.entity
+            && let Some(i) = entity.field(&id.name)
+        {
+            return typed(
+                TExprKind::EntityField(i),
+                entity.fields[i].ty.clone(),
+                id.span,
+            );
         }
         match self.names.get(&id.name).map(|(d, _)| *d) {
             Some(decl) => self.declared_name(decl, id),
@@ -88,14 +117,24 @@ impl Checker<'_> {
             Decl::Param(i) => typed(TExprKind::Param(i), self.params[i].ty.clone(), span),
             Decl::Segment(i) => typed(TExprKind::Segment(i), Type::of(Ty::Bool), span),
             Decl::Segmentation(i) => {
-                let names: Vec<String> =
-                    self.segmentation_items[i].segments.iter().map(|s| s.name.name.clone()).collect();
-                typed(TExprKind::SegmentationName(i), Type::nullable(Ty::Enum(names.into())), span)
+                let names: Vec<String> = self.segmentation_items[i]
+                    .segments
+                    .iter()
+                    .map(|s| s.name.name.clone())
+                    .collect();
+                typed(
+                    TExprKind::SegmentationName(i),
+                    Type::nullable(Ty::Enum(names.into())),
+                    span,
+                )
             }
             Decl::Events(_) => self.misplaced(
                 format!("events `{}` is not a value", id.name),
                 span,
-                &format!("aggregate it, e.g. `count({0})` or `max({0}.FIELD)`", id.name),
+                &format!(
+                    "aggregate it, e.g. `count({0})` or `max({0}.FIELD)`",
+                    id.name
+                ),
             ),
             Decl::Entity | Decl::Action(_) | Decl::Campaign | Decl::Metric => self.misplaced(
                 format!("`{}` is not a value", id.name),
@@ -108,7 +147,13 @@ impl Checker<'_> {
     fn unknown_name(&mut self, id: &ast::Ident, scope: Scope) -> TExpr {
         let mut candidates: Vec<String> = Vec::new();
         if let Scope::Event(stream) = scope {
-            candidates.extend(self.streams[stream].record.fields.iter().map(|f| f.name.clone()));
+            candidates.extend(
+                self.streams[stream]
+                    .record
+                    .fields
+                    .iter()
+                    .map(|f| f.name.clone()),
+            );
         }
         if let Some(entity) = &self.entity {
             candidates.extend(entity.fields.iter().map(|f| f.name.clone()));
@@ -117,13 +162,20 @@ impl Checker<'_> {
             self.names
                 .iter()
                 .filter(|(_, (d, _))| {
-                    matches!(d, Decl::Let(_) | Decl::Param(_) | Decl::Segment(_) | Decl::Segmentation(_))
+                    matches!(
+                        d,
+                        Decl::Let(_) | Decl::Param(_) | Decl::Segment(_) | Decl::Segmentation(_)
+                    )
                 })
                 .map(|(n, _)| n.clone()),
         );
         candidates.sort();
         let help = help_for(&id.name, "name", candidates.iter().map(String::as_str));
-        self.error(CheckError::UnknownName { name: id.name.clone(), span: id.span, help });
+        self.error(CheckError::UnknownName {
+            name: id.name.clone(),
+            span: id.span,
+            help,
+        });
         error_expr(id.span)
     }
 
@@ -134,7 +186,10 @@ impl Checker<'_> {
             Some(Decl::Events(_)) => self.misplaced(
                 format!("`{}.{}` stands here outside an aggregate", a.name, b.name),
                 span,
-                &format!("an event field is read through an aggregate, e.g. `max({}.{})`", a.name, b.name),
+                &format!(
+                    "an event field is read through an aggregate, e.g. `max({}.{})`",
+                    a.name, b.name
+                ),
             ),
             Some(_) => self.misplaced(
                 format!("`{}` has no parts to select with `.`", a.name),
@@ -149,7 +204,11 @@ impl Checker<'_> {
                     .map(|(n, _)| n.as_str())
                     .collect();
                 let help = help_for(&a.name, "segmentation", candidates);
-                self.error(CheckError::UnknownName { name: a.name.clone(), span: a.span, help });
+                self.error(CheckError::UnknownName {
+                    name: a.name.clone(),
+                    span: a.span,
+                    help,
+                });
                 error_expr(span)
             }
         }
@@ -176,7 +235,12 @@ impl Checker<'_> {
         match op {
             UnaryOp::Neg => {
                 if !x.ty.is_numeric() && !matches!(x.ty.ty, Ty::Duration | Ty::Null) {
-                    self.mismatch("unary `-`", "a number", &x, "negate an int, decimal or float");
+                    self.mismatch(
+                        "unary `-`",
+                        "a number",
+                        &x,
+                        "negate an int, decimal or float",
+                    );
                 }
                 let ty = x.ty.clone();
                 typed(TExprKind::Neg(Box::new(x)), ty, span)
@@ -189,7 +253,14 @@ impl Checker<'_> {
         }
     }
 
-    fn binary(&mut self, op: BinaryOp, lhs: &ast::Expr, rhs: &ast::Expr, span: Span, scope: Scope) -> TExpr {
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        span: Span,
+        scope: Scope,
+    ) -> TExpr {
         let a = self.expr(lhs, scope);
         let b = self.expr(rhs, scope);
         let nullable = a.ty.nullable || b.ty.nullable;
@@ -219,7 +290,10 @@ impl Checker<'_> {
                 expected: format!("a value comparable with {}", a.ty),
                 found: b.ty.to_string(),
                 span: b.span,
-                help: format!("both sides must be numbers, texts, dates or bools; the left side is {}", a.ty),
+                help: format!(
+                    "both sides must be numbers, texts, dates or bools; the left side is {}",
+                    a.ty
+                ),
             });
             return;
         }
@@ -230,17 +304,28 @@ impl Checker<'_> {
     /// A string literal compared with (or assigned to) an enum must be one of its values.
     pub(super) fn check_enum_literal(&mut self, ty: &Type, e: &ast::Expr) {
         let Ty::Enum(values) = &ty.ty else { return };
-        let ExprKind::Literal(Literal::String(s)) = &e.unparenthesized().kind else { return };
+        let ExprKind::Literal(Literal::String(s)) = &e.unparenthesized().kind else {
+            return;
+        };
         if values.iter().any(|v| v == s) {
             return;
         }
         let help = help_for(s, "value", values.iter().map(String::as_str));
-        self.error(CheckError::EnumValue { value: s.clone(), enum_type: ty.ty.to_string(), span: e.span, help });
+        self.error(CheckError::EnumValue {
+            value: s.clone(),
+            enum_type: ty.ty.to_string(),
+            span: e.span,
+            help,
+        });
     }
 
     fn additive(&mut self, op: BinaryOp, a: &TExpr, b: &TExpr) -> Type {
         if a.ty.is_wild() || b.ty.is_wild() {
-            return Type::of(if a.ty.is_wild() { b.ty.ty.clone() } else { a.ty.ty.clone() });
+            return Type::of(if a.ty.is_wild() {
+                b.ty.ty.clone()
+            } else {
+                a.ty.ty.clone()
+            });
         }
         if a.ty.is_numeric() && b.ty.is_numeric() {
             return Type::of(numeric_join(&a.ty.ty, &b.ty.ty));
@@ -256,7 +341,11 @@ impl Checker<'_> {
         } else {
             "add or subtract numbers, or a duration (`30 days`) to or from a date or datetime"
         };
-        let expected = if a.ty.is_temporal() { "a duration".to_string() } else { format!("a number like {}", a.ty) };
+        let expected = if a.ty.is_temporal() {
+            "a duration".to_string()
+        } else {
+            format!("a number like {}", a.ty)
+        };
         self.mismatch(&format!("`{}`", op.symbol()), &expected, b, help);
         Type::error()
     }
@@ -264,7 +353,12 @@ impl Checker<'_> {
     fn multiplicative(&mut self, op: BinaryOp, a: &TExpr, b: &TExpr) -> Type {
         for x in [a, b] {
             if !x.ty.is_numeric() && x.ty.ty != Ty::Null {
-                self.mismatch(&format!("`{}`", op.symbol()), "a number", x, "multiply and divide ints, decimals and floats");
+                self.mismatch(
+                    &format!("`{}`", op.symbol()),
+                    "a number",
+                    x,
+                    "multiply and divide ints, decimals and floats",
+                );
                 return Type::error();
             }
         }
@@ -275,7 +369,14 @@ impl Checker<'_> {
         Type::of(numeric_join(&a.ty.ty, &b.ty.ty))
     }
 
-    fn in_list(&mut self, operand: &ast::Expr, list: &[ast::Expr], negated: bool, span: Span, scope: Scope) -> TExpr {
+    fn in_list(
+        &mut self,
+        operand: &ast::Expr,
+        list: &[ast::Expr],
+        negated: bool,
+        span: Span,
+        scope: Scope,
+    ) -> TExpr {
         let x = self.expr(operand, scope);
         let mut nullable = x.ty.nullable;
         let mut items = Vec::new();
@@ -285,7 +386,11 @@ impl Checker<'_> {
             self.comparison(&x, &y, operand, item, "in");
             items.push(y);
         }
-        typed(TExprKind::In(Box::new(x), items, negated), Type::of(Ty::Bool).or_null(nullable), span)
+        typed(
+            TExprKind::In(Box::new(x), items, negated),
+            Type::of(Ty::Bool).or_null(nullable),
+            span,
+        )
     }
 
     fn between(
@@ -307,18 +412,34 @@ impl Checker<'_> {
         typed(kind, Type::of(Ty::Bool).or_null(nullable), span)
     }
 
-    fn if_expr(&mut self, cond: &ast::Expr, then: &ast::Expr, otherwise: &ast::Expr, span: Span, scope: Scope) -> TExpr {
+    fn if_expr(
+        &mut self,
+        cond: &ast::Expr,
+        then: &ast::Expr,
+        otherwise: &ast::Expr,
+        span: Span,
+        scope: Scope,
+    ) -> TExpr {
         let c = self.condition(cond, "an `if` condition", scope);
         let a = self.expr(then, scope);
         let b = self.expr(otherwise, scope);
         let ty = match common_type(&a.ty, &b.ty) {
             Some(ty) => ty,
             None => {
-                self.mismatch("the `else` branch", &format!("the type of the `then` branch, {}", a.ty), &b, "both branches of `if` must have one type");
+                self.mismatch(
+                    "the `else` branch",
+                    &format!("the type of the `then` branch, {}", a.ty),
+                    &b,
+                    "both branches of `if` must have one type",
+                );
                 Type::error()
             }
         };
-        typed(TExprKind::If(Box::new(c), Box::new(a), Box::new(b)), ty, span)
+        typed(
+            TExprKind::If(Box::new(c), Box::new(a), Box::new(b)),
+            ty,
+            span,
+        )
     }
 
     pub(super) fn mismatch(&mut self, context: &str, expected: &str, found: &TExpr, help: &str) {
@@ -335,7 +456,11 @@ impl Checker<'_> {
     }
 
     pub(super) fn misplaced(&mut self, message: String, span: Span, help: &str) -> TExpr {
-        self.error(CheckError::Misplaced { message, span, help: help.into() });
+        self.error(CheckError::Misplaced {
+            message,
+            span,
+            help: help.into(),
+        });
         error_expr(span)
     }
 }
@@ -358,7 +483,13 @@ pub(super) fn literal(lit: &Literal, span: Span) -> TExpr {
         Literal::Percent(p) => (Const::Decimal(*p / Decimal::ONE_HUNDRED), Ty::Decimal),
         Literal::String(s) => (Const::Str(s.as_str().into()), Ty::String),
         Literal::Bool(b) => (Const::Bool(*b), Ty::Bool),
-        Literal::Null => return typed(TExprKind::Const(Const::Null), Type::nullable(Ty::Null), span),
+        Literal::Null => {
+            return typed(
+                TExprKind::Const(Const::Null),
+                Type::nullable(Ty::Null),
+                span,
+            );
+        }
         Literal::Date(d) => (Const::Date(*d), Ty::Date),
         Literal::DateTime(dt) => (Const::DateTime(*dt), Ty::DateTime),
         Literal::Duration(n, unit) => (Const::Duration(*n, *unit), Ty::Duration),

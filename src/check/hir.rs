@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::types::Type;
-use crate::syntax::ast::{BinaryOp, DurationUnit};
 use crate::syntax::Span;
+use crate::syntax::ast::{BinaryOp, DurationUnit};
 
 /// Index of a `let`.
 pub type LetId = usize;

@@ -4,8 +4,8 @@
 //! events, params, actions), then every expression (lets lazily, in dependency order),
 //! campaigns and metrics, and finally looks for cyclic definitions.
 
-mod campaign;
 mod calls;
+mod campaign;
 mod cycles;
 mod decls;
 mod error;
@@ -26,14 +26,18 @@ use types::Type;
 
 /// Checks a loaded program. Errors come sorted by position.
 pub fn check(program: &Program) -> Result<Hir, Vec<CheckError>> {
-    let items: Vec<&ast::Item> = program.modules.iter().flat_map(|m| m.items.iter()).collect();
+    let items: Vec<&ast::Item> = program
+        .modules
+        .iter()
+        .flat_map(|m| m.items.iter())
+        .collect();
     let mut checker = Checker::new(&items);
     let hir = checker.run(&items);
     let mut errors = checker.errors;
-    if errors.is_empty() {
-        if let Some(hir) = hir {
-            return Ok(hir);
-        }
+    if errors.is_empty()
+        && let Some(hir) = hir
+    {
+        return Ok(hir);
     }
     errors.sort_by_key(|e| e.span());
     Err(errors)
@@ -153,7 +157,11 @@ impl<'a> Checker<'a> {
             .map(|id| {
                 let expr = self.let_expr(id);
                 let item = self.let_items[id];
-                hir::Let { name: item.name.name.clone(), expr, span: item.name.span }
+                hir::Let {
+                    name: item.name.name.clone(),
+                    expr,
+                    span: item.name.span,
+                }
             })
             .collect()
     }
@@ -164,7 +172,11 @@ impl<'a> Checker<'a> {
             LetState::Done(expr) => return expr.clone(),
             LetState::InProgress => {
                 let span = self.let_items[id].value.span;
-                return TExpr { kind: hir::TExprKind::Let(id), ty: Type::error(), span };
+                return TExpr {
+                    kind: hir::TExprKind::Let(id),
+                    ty: Type::error(),
+                    span,
+                };
             }
             LetState::Pending => {}
         }
@@ -182,7 +194,11 @@ impl<'a> Checker<'a> {
             .map(|item| hir::Segment {
                 name: item.name.name.clone(),
                 label: item.label.as_ref().map(|l| l.value.clone()),
-                condition: self.condition(&item.condition, "a segment's `when` condition", Scope::Entity),
+                condition: self.condition(
+                    &item.condition,
+                    "a segment's `when` condition",
+                    Scope::Entity,
+                ),
                 span: item.name.span,
             })
             .collect()
@@ -190,7 +206,10 @@ impl<'a> Checker<'a> {
 
     fn check_segmentations(&mut self) -> Vec<hir::Segmentation> {
         let items = self.segmentation_items.clone();
-        items.iter().map(|item| self.check_segmentation(item)).collect()
+        items
+            .iter()
+            .map(|item| self.check_segmentation(item))
+            .collect()
     }
 
     fn check_segmentation(&mut self, item: &ast::SegmentationDecl) -> hir::Segmentation {
@@ -231,7 +250,9 @@ impl<'a> Checker<'a> {
         let mut result = None;
         let mut seen = false;
         for item in items {
-            let ast::Item::Policy(policy) = item else { continue };
+            let ast::Item::Policy(policy) = item else {
+                continue;
+            };
             if seen {
                 self.error(CheckError::BadClause {
                     message: "the program has more than one `policy`".into(),
@@ -255,7 +276,9 @@ impl<'a> Checker<'a> {
     fn check_metrics(&mut self, items: &[&ast::Item]) -> Vec<hir::Metric> {
         let mut metrics = Vec::new();
         for item in items {
-            let ast::Item::Metric(metric) = item else { continue };
+            let ast::Item::Metric(metric) = item else {
+                continue;
+            };
             let expr = self.expr(&metric.value, Scope::Metric);
             metrics.push(hir::Metric {
                 name: metric.name.name.clone(),

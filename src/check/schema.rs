@@ -49,18 +49,26 @@ impl Checker<'_> {
     /// Builds a stream; its key is checked against the entity once both are known.
     pub(super) fn declare_stream(&mut self, decl: &ast::RecordDecl) {
         let record = self.record(decl);
-        let time_field = decl.key_or_time.as_ref().and_then(|time| self.time_field(&record, time));
-        self.streams.push(Stream { record, key_field: 0, time_field });
+        let time_field = decl
+            .key_or_time
+            .as_ref()
+            .and_then(|time| self.time_field(&record, time));
+        self.streams.push(Stream {
+            record,
+            key_field: 0,
+            time_field,
+        });
         self.pending_stream_decls.push(decl.span);
     }
 
     fn time_field(&mut self, record: &Record, time: &ast::Ident) -> Option<usize> {
         let index = record.field(&time.name);
         let found = index.map(|i| record.fields[i].ty.clone());
-        if let Some(ty) = &found {
-            if matches!(ty.ty, Ty::Date | Ty::DateTime) && !ty.nullable {
-                return index;
-            }
+        if let Some(ty) = &found
+            && matches!(ty.ty, Ty::Date | Ty::DateTime)
+            && !ty.nullable
+        {
+            return index;
         }
         let names = record.fields.iter().map(|f| f.name.as_str());
         self.error(CheckError::BadTimeField {
@@ -78,12 +86,17 @@ impl Checker<'_> {
 
     /// Every stream must carry the entity key with the same name and type.
     pub(super) fn check_stream_keys(&mut self) {
-        let Some(entity) = self.entity.clone() else { return };
+        let Some(entity) = self.entity.clone() else {
+            return;
+        };
         let key = &entity.fields[self.key_field];
         let spans = std::mem::take(&mut self.pending_stream_decls);
         for (stream, span) in self.streams.iter_mut().zip(spans) {
             match stream.record.field(&key.name) {
-                Some(i) if stream.record.fields[i].ty.ty == key.ty.ty && !stream.record.fields[i].ty.nullable => {
+                Some(i)
+                    if stream.record.fields[i].ty.ty == key.ty.ty
+                        && !stream.record.fields[i].ty.nullable =>
+                {
                     stream.key_field = i;
                 }
                 _ => self.errors.push(CheckError::MissingEntityKey {
@@ -111,7 +124,12 @@ impl Checker<'_> {
                 Const::Null
             }
         };
-        self.params.push(Param { name: decl.name.name.clone(), ty, default, span: decl.name.span });
+        self.params.push(Param {
+            name: decl.name.name.clone(),
+            ty,
+            default,
+            span: decl.name.span,
+        });
     }
 
     pub(super) fn declare_action(&mut self, decl: &ast::ActionDecl) {
@@ -129,11 +147,20 @@ impl Checker<'_> {
                 });
             }
         }
-        self.actions.push(Action { name: decl.name.name.clone(), fields, cost_field, span: decl.name.span });
+        self.actions.push(Action {
+            name: decl.name.name.clone(),
+            fields,
+            cost_field,
+            span: decl.name.span,
+        });
     }
 
     fn record(&mut self, decl: &ast::RecordDecl) -> Record {
-        Record { name: decl.name.name.clone(), fields: self.fields(&decl.fields), span: decl.name.span }
+        Record {
+            name: decl.name.name.clone(),
+            fields: self.fields(&decl.fields),
+            span: decl.name.span,
+        }
     }
 
     fn fields(&mut self, decls: &[ast::FieldDecl]) -> Vec<Field> {
@@ -141,11 +168,19 @@ impl Checker<'_> {
         for decl in decls {
             if let Some(first) = fields.iter().find(|f| f.name == decl.name.name) {
                 let first = first.span;
-                self.error(duplicate(&decl.name, first, "field names within a block must differ"));
+                self.error(duplicate(
+                    &decl.name,
+                    first,
+                    "field names within a block must differ",
+                ));
                 continue;
             }
             let ty = self.type_expr(&decl.ty);
-            fields.push(Field { name: decl.name.name.clone(), ty, span: decl.name.span });
+            fields.push(Field {
+                name: decl.name.name.clone(),
+                ty,
+                span: decl.name.span,
+            });
         }
         fields
     }
@@ -161,7 +196,10 @@ impl Checker<'_> {
             ast::BaseType::DateTime => Ty::DateTime,
             ast::BaseType::Enum(values) => Ty::Enum(self.enum_values(values)),
         };
-        Type { ty: base, nullable: ty.nullable }
+        Type {
+            ty: base,
+            nullable: ty.nullable,
+        }
     }
 
     fn enum_values(&mut self, values: &[ast::StrLit]) -> Arc<[String]> {
@@ -193,13 +231,19 @@ pub fn literal_to_const(lit: &ast::Literal, ty: &Type) -> Result<Const, String> 
         (Ty::Decimal, ast::Literal::Decimal(d)) => Const::Decimal(*d),
         (Ty::Decimal, ast::Literal::Percent(p)) => Const::Decimal(*p / Decimal::ONE_HUNDRED),
         (Ty::Float, ast::Literal::Int(n)) => Const::Float(*n as f64),
-        (Ty::Float, ast::Literal::Decimal(d)) => Const::Float(f64::try_from(*d).map_err(|_| "a float literal".to_string())?),
+        (Ty::Float, ast::Literal::Decimal(d)) => {
+            Const::Float(f64::try_from(*d).map_err(|_| "a float literal".to_string())?)
+        }
         (Ty::Bool, ast::Literal::Bool(b)) => Const::Bool(*b),
         (Ty::String, ast::Literal::String(s)) => Const::Str(s.as_str().into()),
-        (Ty::Enum(values), ast::Literal::String(s)) if values.contains(s) => Const::Str(s.as_str().into()),
+        (Ty::Enum(values), ast::Literal::String(s)) if values.contains(s) => {
+            Const::Str(s.as_str().into())
+        }
         (Ty::Date, ast::Literal::Date(d)) => Const::Date(*d),
         (Ty::DateTime, ast::Literal::DateTime(dt)) => Const::DateTime(*dt),
-        (Ty::DateTime, ast::Literal::Date(d)) => Const::DateTime(d.and_time(chrono::NaiveTime::MIN)),
+        (Ty::DateTime, ast::Literal::Date(d)) => {
+            Const::DateTime(d.and_time(chrono::NaiveTime::MIN))
+        }
         (Ty::Enum(values), ast::Literal::String(_)) => {
             let quoted: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
             return Err(format!("one of {}", quoted.join(", ")));

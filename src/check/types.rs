@@ -42,7 +42,10 @@ pub struct Type {
 impl Type {
     /// A non-nullable type.
     pub fn of(ty: Ty) -> Type {
-        Type { ty, nullable: false }
+        Type {
+            ty,
+            nullable: false,
+        }
     }
 
     /// A nullable type.
@@ -57,7 +60,10 @@ impl Type {
 
     /// This type, nullable when `nullable` is true (otherwise unchanged).
     pub fn or_null(self, nullable: bool) -> Type {
-        Type { nullable: self.nullable || nullable, ..self }
+        Type {
+            nullable: self.nullable || nullable,
+            ..self
+        }
     }
 
     /// Whether this is a numeric type (int, decimal, float).

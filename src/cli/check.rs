@@ -35,7 +35,11 @@ pub fn run(args: &Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut printer = Printer { format: args.format, json: Vec::new(), errors: 0 };
+    let mut printer = Printer {
+        format: args.format,
+        json: Vec::new(),
+        errors: 0,
+    };
     for root in &roots {
         match seg::compile(root) {
             Ok(_) => {}
@@ -44,7 +48,11 @@ pub fn run(args: &Args) -> ExitCode {
         }
     }
     printer.finish(roots.len());
-    if printer.errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if printer.errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 struct Printer {
@@ -67,9 +75,15 @@ impl Printer {
 
     fn finish(&self, files: usize) {
         match self.format {
-            Format::Json => println!("{}", serde_json::to_string_pretty(&self.json).unwrap_or_default()),
+            Format::Json => println!(
+                "{}",
+                serde_json::to_string_pretty(&self.json).unwrap_or_default()
+            ),
             Format::Human if self.errors > 0 => eprintln!("{}", super::error_count(self.errors)),
-            Format::Human => eprintln!("checked {files} program{}: no problems", if files == 1 { "" } else { "s" }),
+            Format::Human => eprintln!(
+                "checked {files} program{}: no problems",
+                if files == 1 { "" } else { "s" }
+            ),
             Format::Github => {}
         }
     }
@@ -81,9 +95,14 @@ fn roots(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     for path in paths {
         if path.is_dir() {
             let mut files = BTreeSet::new();
-            collect_seg_files(path, &mut files).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+            collect_seg_files(path, &mut files)
+                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
             let imported: BTreeSet<PathBuf> = files.iter().flat_map(|f| imports_of(f)).collect();
-            roots.extend(files.into_iter().filter(|f| !imported.contains(&canonical(f))));
+            roots.extend(
+                files
+                    .into_iter()
+                    .filter(|f| !imported.contains(&canonical(f))),
+            );
         } else if path.exists() {
             roots.push(path.clone());
         } else {
@@ -107,8 +126,12 @@ fn collect_seg_files(dir: &Path, out: &mut BTreeSet<PathBuf>) -> std::io::Result
 
 /// The canonical paths a file imports (none when it does not parse).
 fn imports_of(file: &Path) -> Vec<PathBuf> {
-    let Ok(text) = std::fs::read_to_string(file) else { return Vec::new() };
-    let Ok(module) = parse_module(FileId(0), text.trim_start_matches('\u{feff}')) else { return Vec::new() };
+    let Ok(text) = std::fs::read_to_string(file) else {
+        return Vec::new();
+    };
+    let Ok(module) = parse_module(FileId(0), text.trim_start_matches('\u{feff}')) else {
+        return Vec::new();
+    };
     let dir = file.parent().unwrap_or(Path::new("."));
     module
         .items

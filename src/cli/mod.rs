@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use seg::CompileError;
 use seg::diagnostics::{Located, render_human};
 use seg::syntax::SourceMap;
-use seg::CompileError;
 
 /// seg: customer segmentation and campaign targeting rules.
 #[derive(Debug, Parser)]
@@ -72,7 +72,11 @@ fn compile_or_report(path: &Path) -> Option<(seg::syntax::Program, seg::check::h
 }
 
 fn error_count(n: usize) -> String {
-    if n == 1 { "1 error".to_string() } else { format!("{n} errors") }
+    if n == 1 {
+        "1 error".to_string()
+    } else {
+        format!("{n} errors")
+    }
 }
 
 /// `NAME=VALUE` arguments.

@@ -15,7 +15,9 @@ pub struct Args {
 
 /// Prints the plan, or the program's errors.
 pub fn run(args: &Args) -> ExitCode {
-    let Some((_, hir)) = super::compile_or_report(&args.rules) else { return ExitCode::from(1) };
+    let Some((_, hir)) = super::compile_or_report(&args.rules) else {
+        return ExitCode::from(1);
+    };
     let plan = seg::plan::plan(&hir, args.with_values);
     print!("{}", seg::plan::listing(&plan, &hir));
     ExitCode::SUCCESS

@@ -35,11 +35,20 @@ pub struct Args {
 /// Runs the program and writes its outputs, or reports why it cannot.
 pub fn run(args: &Args) -> ExitCode {
     let started = Instant::now();
-    let Some((program, hir)) = super::compile_or_report(&args.rules) else { return ExitCode::from(1) };
+    let Some((program, hir)) = super::compile_or_report(&args.rules) else {
+        return ExitCode::from(1);
+    };
     let plan = seg::plan::plan(&hir, args.with_values);
-    let input = RunInput { data: args.data.clone(), as_of: args.as_of, params: args.params.clone(), max_rejects: args.max_rejects };
-    let outcome = seg::exec::run(&hir, &plan, &input)
-        .and_then(|outcome| write::write_outputs(&hir, &outcome, &args.out, args.max_rejects.is_some()).map(|()| outcome));
+    let input = RunInput {
+        data: args.data.clone(),
+        as_of: args.as_of,
+        params: args.params.clone(),
+        max_rejects: args.max_rejects,
+    };
+    let outcome = seg::exec::run(&hir, &plan, &input).and_then(|outcome| {
+        write::write_outputs(&hir, &outcome, &args.out, args.max_rejects.is_some())
+            .map(|()| outcome)
+    });
     match outcome {
         Ok(outcome) => {
             let events: u64 = outcome.stream_counts.iter().map(|c| c.read).sum();

@@ -64,7 +64,12 @@ impl Accumulator {
     }
 
     /// Adds one event's value (already known to pass the filter; null for `count`/`exists`).
-    pub fn add(&mut self, entity: usize, value: &Value, time: Option<NaiveDateTime>) -> Result<(), Overflowed> {
+    pub fn add(
+        &mut self,
+        entity: usize,
+        value: &Value,
+        time: Option<NaiveDateTime>,
+    ) -> Result<(), Overflowed> {
         if value.is_null() && !matches!(self, Accumulator::Count(_) | Accumulator::Exists(_)) {
             return Ok(());
         }
@@ -97,11 +102,17 @@ impl Accumulator {
                 }
             }
             Accumulator::Distinct(seen) => {
-                if !seen[entity].iter().any(|v| compare(v, value) == Some(Ordering::Equal)) {
+                if !seen[entity]
+                    .iter()
+                    .any(|v| compare(v, value) == Some(Ordering::Equal))
+                {
                     seen[entity].push(value.clone());
                 }
             }
-            Accumulator::Mode(counts) => match counts[entity].iter_mut().find(|(v, _)| compare(v, value) == Some(Ordering::Equal)) {
+            Accumulator::Mode(counts) => match counts[entity]
+                .iter_mut()
+                .find(|(v, _)| compare(v, value) == Some(Ordering::Equal))
+            {
                 Some((_, n)) => *n += 1,
                 None => counts[entity].push((value.clone(), 1)),
             },
@@ -130,15 +141,30 @@ impl Accumulator {
             Accumulator::SumInt(sums) => sums.into_iter().map(Value::Int).collect(),
             Accumulator::SumDecimal(sums) => sums.into_iter().map(Value::Decimal).collect(),
             Accumulator::SumFloat(sums) => sums.into_iter().map(Value::Float).collect(),
-            Accumulator::AvgExact(state) => state.into_iter().map(|(sum, n)| exact_mean(sum, n)).collect(),
+            Accumulator::AvgExact(state) => state
+                .into_iter()
+                .map(|(sum, n)| exact_mean(sum, n))
+                .collect(),
             Accumulator::AvgFloat(state) => state
                 .into_iter()
-                .map(|(sum, n)| if n == 0 { Value::Null } else { Value::Float(sum / n as f64) })
+                .map(|(sum, n)| {
+                    if n == 0 {
+                        Value::Null
+                    } else {
+                        Value::Float(sum / n as f64)
+                    }
+                })
                 .collect(),
             Accumulator::Extreme(best, _) => best,
-            Accumulator::Distinct(seen) => seen.into_iter().map(|s| Value::Int(s.len() as i64)).collect(),
+            Accumulator::Distinct(seen) => seen
+                .into_iter()
+                .map(|s| Value::Int(s.len() as i64))
+                .collect(),
             Accumulator::Mode(counts) => counts.into_iter().map(mode_of).collect(),
-            Accumulator::ByTime(kept, _) => kept.into_iter().map(|k| k.map_or(Value::Null, |(_, v)| v)).collect(),
+            Accumulator::ByTime(kept, _) => kept
+                .into_iter()
+                .map(|k| k.map_or(Value::Null, |(_, v)| v))
+                .collect(),
         }
     }
 }
@@ -150,7 +176,9 @@ pub struct Overflowed;
 impl Overflowed {
     /// The run error, pointing at the aggregate.
     pub fn at(self, aggregate: &Aggregate) -> RunError {
-        RunError::Overflow { span: aggregate.span }
+        RunError::Overflow {
+            span: aggregate.span,
+        }
     }
 }
 

@@ -84,8 +84,14 @@ pub fn run_campaigns(
     }
     for &c in order {
         let campaign = &hir.campaigns[c];
-        let mut result = CampaignResult { campaign: c, variant_counts: vec![0; campaign.variants.len()], ..Default::default() };
-        result.active = campaign.window.is_none_or(|(from, to)| from <= world.as_of && world.as_of <= to);
+        let mut result = CampaignResult {
+            campaign: c,
+            variant_counts: vec![0; campaign.variants.len()],
+            ..Default::default()
+        };
+        result.active = campaign
+            .window
+            .is_none_or(|(from, to)| from <= world.as_of && world.as_of <= to);
         if result.active {
             let candidates = candidates(world, campaign, keys, &taken, &mut result)?;
             walk(campaign, candidates, keys, &mut result);
@@ -133,12 +139,21 @@ fn candidates(
             continue;
         }
         let variant = choose_variant(campaign, bucket(&campaign.salt, &keys[e]));
-        let cost = if variant == HOLDOUT { Decimal::ZERO } else { treated_cost(world, campaign, variant, &mut row)? };
+        let cost = if variant == HOLDOUT {
+            Decimal::ZERO
+        } else {
+            treated_cost(world, campaign, variant, &mut row)?
+        };
         let mut rank = Vec::with_capacity(campaign.rank_by.len());
         for key in &campaign.rank_by {
             rank.push(world.eval(&key.expr, &mut row)?);
         }
-        out.push(Candidate { entity: e as u32, variant, cost, rank });
+        out.push(Candidate {
+            entity: e as u32,
+            variant,
+            cost,
+            rank,
+        });
     }
     Ok(out)
 }
@@ -180,10 +195,17 @@ pub fn choose_variant(campaign: &Campaign, bucket: u32) -> u16 {
 }
 
 /// The sum of the `cost` fields of the variant's actions whose `when` holds (null as 0).
-fn treated_cost(world: &World, campaign: &Campaign, variant: u16, row: &mut Row) -> Result<Decimal, RunError> {
+fn treated_cost(
+    world: &World,
+    campaign: &Campaign,
+    variant: u16,
+    row: &mut Row,
+) -> Result<Decimal, RunError> {
     let mut total = Decimal::ZERO;
     for d in &campaign.variants[variant as usize].dos {
-        let Some(cost_field) = world.hir.actions[d.action].cost_field else { continue };
+        let Some(cost_field) = world.hir.actions[d.action].cost_field else {
+            continue;
+        };
         if !when_holds(world, d, row)? {
             continue;
         }
@@ -192,15 +214,28 @@ fn treated_cost(world: &World, campaign: &Campaign, variant: u16, row: &mut Row)
             Value::Float(f) => Decimal::try_from(f).unwrap_or_default(),
             other => other.as_decimal().unwrap_or_default(),
         };
-        total = total.checked_add(cost).ok_or(RunError::Overflow { span: d.span })?;
+        total = total
+            .checked_add(cost)
+            .ok_or(RunError::Overflow { span: d.span })?;
     }
     Ok(total)
 }
 
 /// Step 4: sort by `rank by` (nulls last, then key), walk until the budget or cap would
 /// be exceeded by a treated entity; everyone before is accepted.
-fn walk(campaign: &Campaign, mut candidates: Vec<Candidate>, keys: &[Arc<str>], result: &mut CampaignResult) {
-    candidates.sort_by(|a, b| rank_order(campaign, a, b).then_with(|| keys[a.entity as usize].as_bytes().cmp(keys[b.entity as usize].as_bytes())));
+fn walk(
+    campaign: &Campaign,
+    mut candidates: Vec<Candidate>,
+    keys: &[Arc<str>],
+    result: &mut CampaignResult,
+) {
+    candidates.sort_by(|a, b| {
+        rank_order(campaign, a, b).then_with(|| {
+            keys[a.entity as usize]
+                .as_bytes()
+                .cmp(keys[b.entity as usize].as_bytes())
+        })
+    });
     let mut cost = Decimal::ZERO;
     let mut count = 0u64;
     let mut end = candidates.len();
@@ -248,7 +283,13 @@ fn rank_order(campaign: &Campaign, a: &Candidate, b: &Candidate) -> Ordering {
 }
 
 /// Step 5: the actions of an accepted treated entity, in `do` order.
-fn emit(world: &World, campaign: usize, entity: u32, variant: u16, actions: &mut [Vec<ActionRow>]) -> Result<(), RunError> {
+fn emit(
+    world: &World,
+    campaign: usize,
+    entity: u32,
+    variant: u16,
+    actions: &mut [Vec<ActionRow>],
+) -> Result<(), RunError> {
     let mut row = Row::new(world.hir, entity as usize);
     for d in &world.hir.campaigns[campaign].variants[variant as usize].dos {
         if !when_holds(world, d, &mut row)? {
@@ -259,7 +300,12 @@ fn emit(world: &World, campaign: usize, entity: u32, variant: u16, actions: &mut
         for (expr, field) in d.values.iter().zip(fields) {
             values.push(coerce(world.eval(expr, &mut row)?, &field.ty));
         }
-        actions[d.action].push(ActionRow { entity, campaign, variant, values });
+        actions[d.action].push(ActionRow {
+            entity,
+            campaign,
+            variant,
+            values,
+        });
     }
     Ok(())
 }
@@ -268,7 +314,9 @@ fn emit(world: &World, campaign: usize, entity: u32, variant: u16, actions: &mut
 fn coerce(value: Value, ty: &Type) -> Value {
     match (&ty.ty, value) {
         (Ty::Decimal, Value::Int(n)) => Value::Decimal(Decimal::from(n)),
-        (Ty::Float, v @ (Value::Int(_) | Value::Decimal(_))) => v.as_f64().map_or(Value::Null, Value::Float),
+        (Ty::Float, v @ (Value::Int(_) | Value::Decimal(_))) => {
+            v.as_f64().map_or(Value::Null, Value::Float)
+        }
         (Ty::DateTime, Value::Date(d)) => Value::DateTime(d.and_time(chrono::NaiveTime::MIN)),
         (_, v) => v,
     }

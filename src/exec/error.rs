@@ -12,7 +12,10 @@ use crate::syntax::Span;
 pub enum RunError {
     /// An entity or events stream with no `--data NAME=FILE`.
     #[error("no data for `{name}`")]
-    #[diagnostic(code(seg::run::missing_data), help("bind a file with `--data {name}=FILE.csv` (or .ndjson)"))]
+    #[diagnostic(
+        code(seg::run::missing_data),
+        help("bind a file with `--data {name}=FILE.csv` (or .ndjson)")
+    )]
     MissingData {
         /// The entity or stream.
         name: String,
@@ -66,7 +69,10 @@ pub enum RunError {
 
     /// A data row that does not fit its schema.
     #[error("{path}:{line}: column `{column}`: {problem}")]
-    #[diagnostic(code(seg::run::bad_row), help("fix the row, or let up to N bad rows go to rejects.csv with `--max-rejects N`"))]
+    #[diagnostic(
+        code(seg::run::bad_row),
+        help("fix the row, or let up to N bad rows go to rejects.csv with `--max-rejects N`")
+    )]
     BadRow {
         /// The file.
         path: PathBuf,
@@ -92,7 +98,12 @@ pub enum RunError {
 
     /// Arithmetic that leaves the range of its type.
     #[error("arithmetic overflow")]
-    #[diagnostic(code(seg::run::overflow), help("the value leaves the range of its type (64-bit int, 28-digit decimal or the calendar)"))]
+    #[diagnostic(
+        code(seg::run::overflow),
+        help(
+            "the value leaves the range of its type (64-bit int, 28-digit decimal or the calendar)"
+        )
+    )]
     Overflow {
         /// The expression.
         #[label("overflows here")]

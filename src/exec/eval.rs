@@ -101,7 +101,9 @@ impl World<'_> {
                 Some(PopValue::Scalar(v)) => v.clone(),
                 None => unreachable!("the plan computes population function {i} before it is read"),
             },
-            TExprKind::MetricAgg(..) => unreachable!("metric aggregates are evaluated by the metrics report"),
+            TExprKind::MetricAgg(..) => {
+                unreachable!("metric aggregates are evaluated by the metrics report")
+            }
             TExprKind::Neg(x) => negate(self.eval(x, row)?, e)?,
             TExprKind::Not(x) => match self.eval(x, row)?.truth() {
                 Some(b) => Value::Bool(!b),
@@ -217,7 +219,11 @@ impl World<'_> {
             }
         }
         // SQL: no match with a null in the list is unknown.
-        Ok(if saw_null { Value::Null } else { Value::Bool(negated) })
+        Ok(if saw_null {
+            Value::Null
+        } else {
+            Value::Bool(negated)
+        })
     }
 
     fn between(&self, x: &TExpr, lo: &TExpr, hi: &TExpr, negated: bool, row: &mut Row) -> Eval {
@@ -241,11 +247,18 @@ impl World<'_> {
             values.push(self.eval(arg, row)?);
         }
         match f {
-            ScalarFn::Coalesce => Ok(values.into_iter().find(|v| !v.is_null()).unwrap_or(Value::Null)),
+            ScalarFn::Coalesce => Ok(values
+                .into_iter()
+                .find(|v| !v.is_null())
+                .unwrap_or(Value::Null)),
             ScalarFn::Least => Ok(extreme(values, Ordering::Less)),
             ScalarFn::Greatest => Ok(extreme(values, Ordering::Greater)),
-            ScalarFn::Concat => Ok(Value::Str(values.iter().map(Value::text).collect::<String>().into())),
-            ScalarFn::Age => Ok(values[0].as_date().map_or(Value::Null, |d| Value::Int(age(d, self.as_of)))),
+            ScalarFn::Concat => Ok(Value::Str(
+                values.iter().map(Value::text).collect::<String>().into(),
+            )),
+            ScalarFn::Age => Ok(values[0]
+                .as_date()
+                .map_or(Value::Null, |d| Value::Int(age(d, self.as_of)))),
             _ if values.iter().any(Value::is_null) => Ok(Value::Null),
             _ => scalar(f, &values, e),
         }
@@ -254,7 +267,9 @@ impl World<'_> {
 
 /// `a OP b` for the six comparisons, with SQL nulls.
 pub fn compare_op(op: BinaryOp, a: &Value, b: &Value) -> Value {
-    let Some(ord) = compare(a, b) else { return Value::Null };
+    let Some(ord) = compare(a, b) else {
+        return Value::Null;
+    };
     Value::Bool(match op {
         BinaryOp::Eq => ord == Ordering::Equal,
         BinaryOp::Ne => ord != Ordering::Equal,
@@ -288,7 +303,7 @@ fn arithmetic(op: BinaryOp, a: Value, b: Value, e: &TExpr) -> Eval {
     if op == BinaryOp::Div {
         let (x, y) = (a.as_f64(), b.as_f64());
         return Ok(match (x, y) {
-            (Some(_), Some(y)) if y == 0.0 => Value::Null,
+            (Some(_), Some(0.0)) => Value::Null,
             (Some(x), Some(y)) => Value::Float(x / y),
             _ => Value::Null,
         });
@@ -303,7 +318,10 @@ fn arithmetic(op: BinaryOp, a: Value, b: Value, e: &TExpr) -> Eval {
             r.map(Value::Int).ok_or_else(|| overflow(e))
         }
         (Value::Float(_), _) | (_, Value::Float(_)) => {
-            let (x, y) = (a.as_f64().unwrap_or(f64::NAN), b.as_f64().unwrap_or(f64::NAN));
+            let (x, y) = (
+                a.as_f64().unwrap_or(f64::NAN),
+                b.as_f64().unwrap_or(f64::NAN),
+            );
             Ok(Value::Float(match op {
                 BinaryOp::Add => x + y,
                 BinaryOp::Sub => x - y,
@@ -311,7 +329,10 @@ fn arithmetic(op: BinaryOp, a: Value, b: Value, e: &TExpr) -> Eval {
             }))
         }
         (Value::Int(_) | Value::Decimal(_), Value::Int(_) | Value::Decimal(_)) => {
-            let (x, y) = (a.as_decimal().unwrap_or_default(), b.as_decimal().unwrap_or_default());
+            let (x, y) = (
+                a.as_decimal().unwrap_or_default(),
+                b.as_decimal().unwrap_or_default(),
+            );
             let r = match op {
                 BinaryOp::Add => x.checked_add(y),
                 BinaryOp::Sub => x.checked_sub(y),
@@ -320,7 +341,11 @@ fn arithmetic(op: BinaryOp, a: Value, b: Value, e: &TExpr) -> Eval {
             r.map(Value::Decimal).ok_or_else(|| overflow(e))
         }
         (Value::Duration(n, u), t) | (t, Value::Duration(n, u)) => {
-            let n = if op == BinaryOp::Sub { n.checked_neg().ok_or_else(|| overflow(e))? } else { *n };
+            let n = if op == BinaryOp::Sub {
+                n.checked_neg().ok_or_else(|| overflow(e))?
+            } else {
+                *n
+            };
             shift(t, n, *u).ok_or_else(|| overflow(e))
         }
         _ => Ok(Value::Null),
@@ -330,7 +355,9 @@ fn arithmetic(op: BinaryOp, a: Value, b: Value, e: &TExpr) -> Eval {
 fn shift(t: &Value, n: i64, unit: DurationUnit) -> Option<Value> {
     match t {
         Value::Date(d) => shift_date(*d, n, unit).map(Value::Date),
-        Value::DateTime(dt) => shift_date(dt.date(), n, unit).map(|d| Value::DateTime(d.and_time(dt.time()))),
+        Value::DateTime(dt) => {
+            shift_date(dt.date(), n, unit).map(|d| Value::DateTime(d.and_time(dt.time())))
+        }
         _ => None,
     }
 }
@@ -374,17 +401,25 @@ fn scalar(f: ScalarFn, v: &[Value], e: &TExpr) -> Eval {
         ScalarFn::Year => date(0).map_or(Value::Null, |d| Value::Int(i64::from(d.year()))),
         ScalarFn::Month => date(0).map_or(Value::Null, |d| Value::Int(i64::from(d.month()))),
         ScalarFn::Day => date(0).map_or(Value::Null, |d| Value::Int(i64::from(d.day()))),
-        ScalarFn::Weekday => date(0).map_or(Value::Null, |d| Value::Int(i64::from(d.weekday().number_from_monday()))),
+        ScalarFn::Weekday => date(0).map_or(Value::Null, |d| {
+            Value::Int(i64::from(d.weekday().number_from_monday()))
+        }),
         ScalarFn::Abs => match &v[0] {
             Value::Int(n) => Value::Int(n.checked_abs().ok_or_else(|| overflow(e))?),
             Value::Decimal(d) => Value::Decimal(d.abs()),
             Value::Float(x) => Value::Float(x.abs()),
             _ => Value::Null,
         },
-        ScalarFn::Round => round(&v[0], v.get(1).and_then(|d| match d {
-            Value::Int(n) => Some(*n),
-            _ => None,
-        }).unwrap_or(0), e)?,
+        ScalarFn::Round => round(
+            &v[0],
+            v.get(1)
+                .and_then(|d| match d {
+                    Value::Int(n) => Some(*n),
+                    _ => None,
+                })
+                .unwrap_or(0),
+            e,
+        )?,
         ScalarFn::Floor => match &v[0] {
             Value::Decimal(d) => Value::Decimal(d.floor()),
             Value::Float(x) => Value::Float(x.floor()),
@@ -406,7 +441,11 @@ fn scalar(f: ScalarFn, v: &[Value], e: &TExpr) -> Eval {
             Value::Int(n) => Value::Duration(*n, unit),
             _ => Value::Null,
         },
-        ScalarFn::Coalesce | ScalarFn::Least | ScalarFn::Greatest | ScalarFn::Concat | ScalarFn::Age => {
+        ScalarFn::Coalesce
+        | ScalarFn::Least
+        | ScalarFn::Greatest
+        | ScalarFn::Concat
+        | ScalarFn::Age => {
             unreachable!("{f:?} is evaluated before null propagation")
         }
     })
@@ -417,17 +456,27 @@ fn round(x: &Value, digits: i64, e: &TExpr) -> Eval {
     Ok(match x {
         Value::Int(n) if digits >= 0 => Value::Int(*n),
         Value::Int(n) => {
-            let scale = 10i64.checked_pow(u32::try_from(-digits).unwrap_or(u32::MAX)).ok_or_else(|| overflow(e))?;
+            let scale = 10i64
+                .checked_pow(u32::try_from(-digits).unwrap_or(u32::MAX))
+                .ok_or_else(|| overflow(e))?;
             let rounded = Decimal::from(*n) / Decimal::from(scale);
             let r = rounded.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
-            Value::Int(r.to_i64().and_then(|r| r.checked_mul(scale)).ok_or_else(|| overflow(e))?)
+            Value::Int(
+                r.to_i64()
+                    .and_then(|r| r.checked_mul(scale))
+                    .ok_or_else(|| overflow(e))?,
+            )
         }
         Value::Decimal(d) if digits >= 0 => {
             let dp = u32::try_from(digits).unwrap_or(u32::MAX).min(28);
             Value::Decimal(d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero))
         }
         Value::Decimal(d) => {
-            let scale = Decimal::from(10i64.checked_pow(u32::try_from(-digits).unwrap_or(u32::MAX)).ok_or_else(|| overflow(e))?);
+            let scale = Decimal::from(
+                10i64
+                    .checked_pow(u32::try_from(-digits).unwrap_or(u32::MAX))
+                    .ok_or_else(|| overflow(e))?,
+            );
             let r = (d / scale).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
             Value::Decimal(r.checked_mul(scale).ok_or_else(|| overflow(e))?)
         }

@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
+use super::FileCounts;
 use super::accumulate::Accumulator;
 use super::error::RunError;
 use super::eval::{Row, World};
 use super::population;
 use super::read::{self, RowProblem, RowReader};
 use super::value::Value;
-use super::FileCounts;
 use crate::check::hir::{Const, Hir};
 use crate::check::types::{Ty, Type};
 use crate::plan::Stage;
@@ -36,18 +36,38 @@ pub struct RejectSink {
 impl RejectSink {
     /// A sink that takes up to `max` rows.
     pub fn new(max: Option<u64>) -> RejectSink {
-        RejectSink { max, rows: Vec::new() }
+        RejectSink {
+            max,
+            rows: Vec::new(),
+        }
     }
 
     /// Takes a bad row, or turns it into the error that stops the run.
     pub fn reject(&mut self, path: &Path, problem: RowProblem) -> Result<(), RunError> {
         if self.max.is_some_and(|max| (self.rows.len() as u64) < max) {
-            self.rows.push(Rejected { path: path.to_path_buf(), problem });
+            self.rows.push(Rejected {
+                path: path.to_path_buf(),
+                problem,
+            });
             return Ok(());
         }
-        let RowProblem { line, column, value, problem } = problem;
-        let problem = if value.is_empty() || problem.contains(&value) { problem } else { format!("{problem} (value `{value}`)") };
-        Err(RunError::BadRow { path: path.to_path_buf(), line, column, problem })
+        let RowProblem {
+            line,
+            column,
+            value,
+            problem,
+        } = problem;
+        let problem = if value.is_empty() || problem.contains(&value) {
+            problem
+        } else {
+            format!("{problem} (value `{value}`)")
+        };
+        Err(RunError::BadRow {
+            path: path.to_path_buf(),
+            line,
+            column,
+            problem,
+        })
     }
 
     /// The rows taken.
@@ -58,17 +78,28 @@ impl RejectSink {
 
 /// The file of the entity (index 0) and of each stream, in program order.
 pub fn bind_files(hir: &Hir, data: &[(String, PathBuf)]) -> Result<Vec<PathBuf>, RunError> {
-    let names: Vec<&str> = std::iter::once(hir.entity.name.as_str()).chain(hir.streams.iter().map(|s| s.record.name.as_str())).collect();
+    let names: Vec<&str> = std::iter::once(hir.entity.name.as_str())
+        .chain(hir.streams.iter().map(|s| s.record.name.as_str()))
+        .collect();
     for (name, _) in data {
         if !names.contains(&name.as_str()) {
             let list: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
-            return Err(RunError::UnknownData { name: name.clone(), help: format!("the program's data names are {}", list.join(", ")) });
+            return Err(RunError::UnknownData {
+                name: name.clone(),
+                help: format!("the program's data names are {}", list.join(", ")),
+            });
         }
     }
     names
         .iter()
         .map(|name| {
-            data.iter().rev().find(|(n, _)| n == name).map(|(_, p)| p.clone()).ok_or_else(|| RunError::MissingData { name: name.to_string() })
+            data.iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, p)| p.clone())
+                .ok_or_else(|| RunError::MissingData {
+                    name: name.to_string(),
+                })
         })
         .collect()
 }
@@ -79,8 +110,15 @@ pub fn bind_params(hir: &Hir, overrides: &[(String, String)]) -> Result<Vec<Valu
     for (name, text) in overrides {
         let Some(i) = hir.params.iter().position(|p| p.name == *name) else {
             let list: Vec<String> = hir.params.iter().map(|p| format!("`{}`", p.name)).collect();
-            let help = if list.is_empty() { "the program declares no `param`".into() } else { format!("the params are {}", list.join(", ")) };
-            return Err(RunError::BadParam { message: format!("unknown param `{name}`"), help });
+            let help = if list.is_empty() {
+                "the program declares no `param`".into()
+            } else {
+                format!("the params are {}", list.join(", "))
+            };
+            return Err(RunError::BadParam {
+                message: format!("unknown param `{name}`"),
+                help,
+            });
         };
         let ty = &hir.params[i].ty;
         values[i] = param_value(text, ty).map_err(|expected| RunError::BadParam {
@@ -96,11 +134,17 @@ fn param_value(text: &str, ty: &Type) -> Result<Value, String> {
     let literal = match &ty.ty {
         _ if text == "null" && ty.nullable => Literal::Null,
         Ty::String | Ty::Enum(_) => Literal::String(text.to_string()),
-        Ty::Int => text.parse().map(Literal::Int).map_err(|_| "an integer".to_string())?,
+        Ty::Int => text
+            .parse()
+            .map(Literal::Int)
+            .map_err(|_| "an integer".to_string())?,
         Ty::Decimal | Ty::Float => match text.strip_suffix('%') {
             Some(p) => Literal::Percent(read::parse_decimal(p)?),
             None if text.contains('.') => Literal::Decimal(read::parse_decimal(text)?),
-            None => text.parse().map(Literal::Int).map_err(|_| "a number".to_string())?,
+            None => text
+                .parse()
+                .map(Literal::Int)
+                .map_err(|_| "a number".to_string())?,
         },
         Ty::Bool => match text {
             "true" => Literal::Bool(true),
@@ -118,7 +162,11 @@ fn param_value(text: &str, ty: &Type) -> Result<Value, String> {
 pub fn open_all(hir: &Hir, files: &[PathBuf]) -> Result<Vec<Box<dyn RowReader>>, RunError> {
     let mut readers = vec![read::open(&files[0], &hir.entity.name, &hir.entity.fields)?];
     for (stream, path) in hir.streams.iter().zip(&files[1..]) {
-        readers.push(read::open(path, &stream.record.name, &stream.record.fields)?);
+        readers.push(read::open(
+            path,
+            &stream.record.name,
+            &stream.record.fields,
+        )?);
     }
     Ok(readers)
 }
@@ -138,7 +186,12 @@ pub struct EntityTable {
 }
 
 /// Loads the entity file; a duplicate key is a bad row.
-pub fn load_entity(hir: &Hir, path: &Path, mut reader: Box<dyn RowReader>, rejects: &mut RejectSink) -> Result<EntityTable, RunError> {
+pub fn load_entity(
+    hir: &Hir,
+    path: &Path,
+    mut reader: Box<dyn RowReader>,
+    rejects: &mut RejectSink,
+) -> Result<EntityTable, RunError> {
     let fields = &hir.entity.fields;
     let mut table = EntityTable {
         columns: vec![Vec::new(); fields.len()],
@@ -162,8 +215,19 @@ pub fn load_entity(hir: &Hir, path: &Path, mut reader: Box<dyn RowReader>, rejec
         let key: Arc<str> = Arc::from(row[hir.key_field].text());
         if let Some(&e) = table.index.get(&key) {
             table.counts.rejects += 1;
-            let problem = format!("duplicate key `{key}` (first on line {})", first_line[e as usize]);
-            rejects.reject(path, RowProblem { line, column: fields[hir.key_field].name.clone(), value: key.to_string(), problem })?;
+            let problem = format!(
+                "duplicate key `{key}` (first on line {})",
+                first_line[e as usize]
+            );
+            rejects.reject(
+                path,
+                RowProblem {
+                    line,
+                    column: fields[hir.key_field].name.clone(),
+                    value: key.to_string(),
+                    problem,
+                },
+            )?;
             continue;
         }
         table.index.insert(key.clone(), table.keys.len() as u32);
@@ -174,7 +238,11 @@ pub fn load_entity(hir: &Hir, path: &Path, mut reader: Box<dyn RowReader>, rejec
         }
     }
     let mut by_key: Vec<u32> = (0..table.keys.len() as u32).collect();
-    by_key.sort_by(|&a, &b| table.keys[a as usize].as_bytes().cmp(table.keys[b as usize].as_bytes()));
+    by_key.sort_by(|&a, &b| {
+        table.keys[a as usize]
+            .as_bytes()
+            .cmp(table.keys[b as usize].as_bytes())
+    });
     table.by_key = by_key;
     Ok(table)
 }
@@ -203,10 +271,24 @@ pub fn run_stage(
         let stream = pass.stream;
         let reader = match readers[stream].take() {
             Some(reader) if pass.first => reader,
-            _ => read::open(&files[stream], &world.hir.streams[stream].record.name, &world.hir.streams[stream].record.fields)?,
+            _ => read::open(
+                &files[stream],
+                &world.hir.streams[stream].record.name,
+                &world.hir.streams[stream].record.fields,
+            )?,
         };
         let mut pass_counts = FileCounts::default();
-        let columns = stream_pass(world, stream, &pass.aggregates, index, &files[stream], reader, &mut pass_counts, rejects, pass.first)?;
+        let columns = stream_pass(
+            world,
+            stream,
+            &pass.aggregates,
+            index,
+            &files[stream],
+            reader,
+            &mut pass_counts,
+            rejects,
+            pass.first,
+        )?;
         if pass.first {
             counts[stream] = pass_counts;
         }
@@ -262,7 +344,9 @@ fn stream_pass(
             continue;
         }
         let time = s.time_field.map(|t| &row.event[t]);
-        let after_as_of = time.and_then(Value::as_date).is_some_and(|d| d > world.as_of);
+        let after_as_of = time
+            .and_then(Value::as_date)
+            .is_some_and(|d| d > world.as_of);
         let time = time.and_then(Value::as_datetime);
         let entity = lookup(&row.event[s.key_field], index, &mut key_text);
         if after_as_of {
@@ -280,10 +364,10 @@ fn stream_pass(
         }
         for (acc, &a) in accumulators.iter_mut().zip(aggregates) {
             let agg = &hir.aggregates[a];
-            if let Some(filter) = &agg.filter {
-                if !world.eval(filter, &mut row)?.holds() {
-                    continue;
-                }
+            if let Some(filter) = &agg.filter
+                && !world.eval(filter, &mut row)?.holds()
+            {
+                continue;
             }
             let value = agg.field.map_or(&Value::Null, |f| &row.event[f]);
             acc.add(entity, value, time).map_err(|o| o.at(agg))?;

@@ -96,15 +96,29 @@ pub fn run(hir: &Hir, plan: &Plan, input: &RunInput) -> Result<Outcome, RunError
         populations: vec![None; hir.populations.len()],
         lets: vec![None; hir.lets.len()],
     };
-    let mut readers: Vec<Option<Box<dyn read::RowReader>>> = readers.into_iter().map(Some).collect();
+    let mut readers: Vec<Option<Box<dyn read::RowReader>>> =
+        readers.into_iter().map(Some).collect();
     let mut stream_counts = vec![FileCounts::default(); hir.streams.len()];
     for stage in &plan.stages {
-        load::run_stage(&mut world, stage, &entity.index, &files[1..], &mut readers, &mut stream_counts, &mut rejects)?;
+        load::run_stage(
+            &mut world,
+            stage,
+            &entity.index,
+            &files[1..],
+            &mut readers,
+            &mut stream_counts,
+            &mut rejects,
+        )?;
     }
     let n = entity.keys.len();
     let (segmentations, segments) = segment_all(&world, n)?;
-    let (campaigns, actions) = campaign::run_campaigns(&world, &plan.campaign_order, &entity.keys, &entity.by_key)?;
-    let lets = if plan.with_values { Some(let_columns(&world, n)?) } else { None };
+    let (campaigns, actions) =
+        campaign::run_campaigns(&world, &plan.campaign_order, &entity.keys, &entity.by_key)?;
+    let lets = if plan.with_values {
+        Some(let_columns(&world, n)?)
+    } else {
+        None
+    };
     Ok(Outcome {
         keys: entity.keys,
         by_key: entity.by_key,

@@ -12,15 +12,25 @@ use crate::check::hir::PopFunc;
 
 /// Computes a population function over one value per entity.
 pub fn compute(func: PopFunc, values: &[Value]) -> PopValue {
-    let mut sorted: Vec<(usize, &Value)> = values.iter().enumerate().filter(|(_, v)| !v.is_null()).collect();
+    let mut sorted: Vec<(usize, &Value)> = values
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| !v.is_null())
+        .collect();
     sorted.sort_by(|a, b| total_order(a.1, b.1));
     match func {
         PopFunc::Ntile(n) => PopValue::PerEntity(by_rank(values.len(), &sorted, |below, count| {
             Value::Int((i128::from(n) * below as i128 / count as i128) as i64 + 1)
         })),
-        PopFunc::PercentRank => PopValue::PerEntity(by_rank(values.len(), &sorted, |below, count| {
-            Value::Float(if count <= 1 { 0.0 } else { below as f64 / (count - 1) as f64 })
-        })),
+        PopFunc::PercentRank => {
+            PopValue::PerEntity(by_rank(values.len(), &sorted, |below, count| {
+                Value::Float(if count <= 1 {
+                    0.0
+                } else {
+                    below as f64 / (count - 1) as f64
+                })
+            }))
+        }
         PopFunc::Percentile(p) => PopValue::Scalar(percentile(&sorted, p)),
         PopFunc::Mean => PopValue::Scalar(mean(&sorted)),
     }
@@ -28,7 +38,11 @@ pub fn compute(func: PopFunc, values: &[Value]) -> PopValue {
 
 /// One value per entity from `(below, N)`: `below` counts the non-null values strictly
 /// smaller, so equal values always get equal results. Null stays null.
-fn by_rank(len: usize, sorted: &[(usize, &Value)], score: impl Fn(usize, usize) -> Value) -> Vec<Value> {
+fn by_rank(
+    len: usize,
+    sorted: &[(usize, &Value)],
+    score: impl Fn(usize, usize) -> Value,
+) -> Vec<Value> {
     let mut out = vec![Value::Null; len];
     let count = sorted.len();
     let mut below = 0;
@@ -43,7 +57,9 @@ fn by_rank(len: usize, sorted: &[(usize, &Value)], score: impl Fn(usize, usize) 
 
 /// `PERCENTILE_CONT`: exact for int and decimal values, then made a float.
 fn percentile(sorted: &[(usize, &Value)], p: Decimal) -> Value {
-    let Some(last) = sorted.len().checked_sub(1) else { return Value::Null };
+    let Some(last) = sorted.len().checked_sub(1) else {
+        return Value::Null;
+    };
     let pos = p * Decimal::from(last);
     let lo = pos.floor();
     let frac = pos - lo;
@@ -56,7 +72,10 @@ fn percentile(sorted: &[(usize, &Value)], p: Decimal) -> Value {
             Value::Float(decimal_to_f64(exact))
         }
         _ => {
-            let (a, b) = (a.as_f64().unwrap_or(f64::NAN), b.as_f64().unwrap_or(f64::NAN));
+            let (a, b) = (
+                a.as_f64().unwrap_or(f64::NAN),
+                b.as_f64().unwrap_or(f64::NAN),
+            );
             let frac = frac.to_f64().unwrap_or(0.0);
             Value::Float(a + (b - a) * frac)
         }

@@ -136,7 +136,11 @@ pub fn decimal_to_f64(d: Decimal) -> f64 {
 /// A decimal without exponent or trailing zeros (`12.50` → `12.5`, `-0` → `0`).
 pub fn decimal_text(d: Decimal) -> String {
     let n = d.normalize();
-    if n.is_zero() { "0".to_string() } else { n.to_string() }
+    if n.is_zero() {
+        "0".to_string()
+    } else {
+        n.to_string()
+    }
 }
 
 impl From<&Const> for Value {
@@ -210,10 +214,18 @@ pub fn shift_date(date: NaiveDate, n: i64, unit: DurationUnit) -> Option<NaiveDa
 }
 
 fn shift_days(date: NaiveDate, n: i64) -> Option<NaiveDate> {
-    if n >= 0 { date.checked_add_days(Days::new(n as u64)) } else { date.checked_sub_days(Days::new(n.unsigned_abs())) }
+    if n >= 0 {
+        date.checked_add_days(Days::new(n as u64))
+    } else {
+        date.checked_sub_days(Days::new(n.unsigned_abs()))
+    }
 }
 
 fn shift_months(date: NaiveDate, n: i64) -> Option<NaiveDate> {
     let months = u32::try_from(n.unsigned_abs()).ok()?;
-    if n >= 0 { date.checked_add_months(Months::new(months)) } else { date.checked_sub_months(Months::new(months)) }
+    if n >= 0 {
+        date.checked_add_months(Months::new(months))
+    } else {
+        date.checked_sub_months(Months::new(months))
+    }
 }

@@ -16,21 +16,37 @@ use super::{FileCounts, Outcome};
 use crate::check::hir::Hir;
 
 /// Writes every output of a run into `out`, replacing what was there, all or nothing.
-pub fn write_outputs(hir: &Hir, outcome: &Outcome, out: &Path, with_rejects: bool) -> Result<(), RunError> {
+pub fn write_outputs(
+    hir: &Hir,
+    outcome: &Outcome,
+    out: &Path,
+    with_rejects: bool,
+) -> Result<(), RunError> {
     let temp = sibling(out, "tmp");
     let _ = fs::remove_dir_all(&temp);
-    let result = write_into(hir, outcome, &temp, with_rejects).and_then(|()| replace_dir(&temp, out));
+    let result =
+        write_into(hir, outcome, &temp, with_rejects).and_then(|()| replace_dir(&temp, out));
     if result.is_err() {
         let _ = fs::remove_dir_all(&temp);
     }
     result
 }
 
-fn write_into(hir: &Hir, outcome: &Outcome, dir: &Path, with_rejects: bool) -> Result<(), RunError> {
+fn write_into(
+    hir: &Hir,
+    outcome: &Outcome,
+    dir: &Path,
+    with_rejects: bool,
+) -> Result<(), RunError> {
     fs::create_dir_all(dir.join("actions")).map_err(|e| write_error(dir, &e))?;
-    write_file(&dir.join("assignments.csv"), |w| assignments(hir, outcome, w))?;
+    write_file(&dir.join("assignments.csv"), |w| {
+        assignments(hir, outcome, w)
+    })?;
     for (a, action) in hir.actions.iter().enumerate() {
-        write_file(&dir.join("actions").join(format!("{}.csv", action.name)), |w| actions(hir, outcome, a, w))?;
+        write_file(
+            &dir.join("actions").join(format!("{}.csv", action.name)),
+            |w| actions(hir, outcome, a, w),
+        )?;
     }
     let summary = serde_json::to_string_pretty(&summary(hir, outcome)).unwrap_or_default();
     write_file(&dir.join("summary.json"), |w| writeln!(w, "{summary}"))?;
@@ -42,7 +58,9 @@ fn write_into(hir: &Hir, outcome: &Outcome, dir: &Path, with_rejects: bool) -> R
 
 /// `out` with a suffix, in the same folder (so the final rename stays on one file system).
 fn sibling(out: &Path, what: &str) -> PathBuf {
-    let name = out.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let name = out
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
     out.with_file_name(format!(".{name}.{what}-{}", std::process::id()))
 }
 
@@ -65,14 +83,23 @@ fn replace_dir(temp: &Path, out: &Path) -> Result<(), RunError> {
     Ok(())
 }
 
-fn write_file(path: &Path, body: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>) -> Result<(), RunError> {
+fn write_file(
+    path: &Path,
+    body: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+) -> Result<(), RunError> {
     let file = File::create(path).map_err(|e| write_error(path, &e))?;
     let mut writer = BufWriter::with_capacity(1 << 20, file);
-    body(&mut writer).and_then(|()| writer.flush()).map_err(|e| write_error(path, &e))
+    body(&mut writer)
+        .and_then(|()| writer.flush())
+        .map_err(|e| write_error(path, &e))
 }
 
 fn write_error(path: &Path, e: &std::io::Error) -> RunError {
-    RunError::Io { action: "write", path: path.to_path_buf(), reason: e.to_string() }
+    RunError::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
 }
 
 /// Appends one CSV cell, quoted when it holds a comma, quote or line break, or is an
@@ -121,11 +148,21 @@ fn assignments(hir: &Hir, outcome: &Outcome, w: &mut impl Write) -> std::io::Res
         for (i, column) in outcome.segmentations.iter().enumerate() {
             line.push(',');
             if let Some(s) = column[e] {
-                cell(&mut line, &hir.segmentations[i].rules[s as usize].name, false);
+                cell(
+                    &mut line,
+                    &hir.segmentations[i].rules[s as usize].name,
+                    false,
+                );
             }
         }
         line.push(',');
-        let held: Vec<&str> = outcome.segments.iter().enumerate().filter(|(_, c)| c[e]).map(|(i, _)| hir.segments[i].name.as_str()).collect();
+        let held: Vec<&str> = outcome
+            .segments
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c[e])
+            .map(|(i, _)| hir.segments[i].name.as_str())
+            .collect();
         cell(&mut line, &held.join(";"), held.is_empty());
         line.push(',');
         cell(&mut line, &memberships[e], memberships[e].is_empty());
@@ -153,7 +190,11 @@ fn memberships(hir: &Hir, outcome: &Outcome) -> Vec<String> {
             }
             text.push_str(&campaign.name);
             text.push(':');
-            text.push_str(if variant == HOLDOUT { "holdout" } else { &campaign.variants[variant as usize].name });
+            text.push_str(if variant == HOLDOUT {
+                "holdout"
+            } else {
+                &campaign.variants[variant as usize].name
+            });
         }
     }
     out
@@ -173,7 +214,11 @@ fn actions(hir: &Hir, outcome: &Outcome, action: usize, w: &mut impl Write) -> s
         line.push(',');
         cell(&mut line, &campaign.name, false);
         line.push(',');
-        cell(&mut line, &campaign.variants[row.variant as usize].name, false);
+        cell(
+            &mut line,
+            &campaign.variants[row.variant as usize].name,
+            false,
+        );
         for value in &row.values {
             line.push(',');
             cell(&mut line, &value.text(), value.is_null());
@@ -207,7 +252,12 @@ fn int(n: u64) -> Json {
 }
 
 fn object(entries: Vec<(&str, Json)>) -> Json {
-    Json::Object(entries.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<Map<_, _>>())
+    Json::Object(
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect::<Map<_, _>>(),
+    )
 }
 
 /// The summary: counts of inputs, segment sizes and campaign funnels.
@@ -219,17 +269,28 @@ pub fn summary(hir: &Hir, outcome: &Outcome) -> Json {
         .iter()
         .zip(streams)
         .map(|(s, c)| {
-            let counts = object(vec![("read", int(c.read)), ("after_as_of", int(c.after_as_of)), ("orphans", int(c.orphans)), ("rejects", int(c.rejects))]);
+            let counts = object(vec![
+                ("read", int(c.read)),
+                ("after_as_of", int(c.after_as_of)),
+                ("orphans", int(c.orphans)),
+                ("rejects", int(c.rejects)),
+            ]);
             (s.record.name.clone(), counts)
         })
         .collect();
     object(vec![
-        ("as_of", Json::String(outcome.as_of.format("%Y-%m-%d").to_string())),
+        (
+            "as_of",
+            Json::String(outcome.as_of.format("%Y-%m-%d").to_string()),
+        ),
         ("entities", int(outcome.keys.len() as u64)),
         ("events_read", int(total(|c| c.read))),
         ("events_after_as_of", int(total(|c| c.after_as_of))),
         ("orphans", int(total(|c| c.orphans))),
-        ("rejects", int(outcome.entity_counts.rejects + total(|c| c.rejects))),
+        (
+            "rejects",
+            int(outcome.entity_counts.rejects + total(|c| c.rejects)),
+        ),
         ("events", Json::Object(events)),
         ("segmentations", segmentation_sizes(hir, outcome)),
         ("segments", segment_sizes(hir, outcome)),
@@ -248,7 +309,12 @@ fn segmentation_sizes(hir: &Hir, outcome: &Outcome) -> Json {
                 None => none += 1,
             }
         }
-        let mut map: Map<String, Json> = s.rules.iter().zip(sizes).map(|(r, n)| (r.name.clone(), int(n))).collect();
+        let mut map: Map<String, Json> = s
+            .rules
+            .iter()
+            .zip(sizes)
+            .map(|(r, n)| (r.name.clone(), int(n)))
+            .collect();
         if none > 0 {
             map.insert("(none)".into(), int(none));
         }
@@ -262,7 +328,12 @@ fn segment_sizes(hir: &Hir, outcome: &Outcome) -> Json {
         hir.segments
             .iter()
             .zip(&outcome.segments)
-            .map(|(s, column)| (s.name.clone(), int(column.iter().filter(|b| **b).count() as u64)))
+            .map(|(s, column)| {
+                (
+                    s.name.clone(),
+                    int(column.iter().filter(|b| **b).count() as u64),
+                )
+            })
             .collect(),
     )
 }
@@ -271,7 +342,12 @@ fn campaign_counts(hir: &Hir, outcome: &Outcome) -> Json {
     let mut all = Map::new();
     for r in &outcome.campaigns {
         let campaign = &hir.campaigns[r.campaign];
-        let variants: Map<String, Json> = campaign.variants.iter().zip(&r.variant_counts).map(|(v, n)| (v.name.clone(), int(*n))).collect();
+        let variants: Map<String, Json> = campaign
+            .variants
+            .iter()
+            .zip(&r.variant_counts)
+            .map(|(v, n)| (v.name.clone(), int(*n)))
+            .collect();
         let cost = Number::from_string_unchecked(decimal_text(r.total_cost));
         all.insert(
             campaign.name.clone(),

@@ -40,7 +40,10 @@ impl Needed {
                 needed.expr(hir, &key.expr);
             }
             for d in campaign.variants.iter().flat_map(|v| &v.dos) {
-                d.values.iter().chain(&d.when).for_each(|e| needed.expr(hir, e));
+                d.values
+                    .iter()
+                    .chain(&d.when)
+                    .for_each(|e| needed.expr(hir, e));
             }
         }
         if with_values {
@@ -55,18 +58,18 @@ impl Needed {
         match &e.kind {
             TExprKind::Let(i) => self.let_(hir, *i),
             TExprKind::Segment(i) => self.segment(hir, *i),
-            TExprKind::SegmentOf(i, _) | TExprKind::SegmentationName(i) => self.segmentation(hir, *i),
+            TExprKind::SegmentOf(i, _) | TExprKind::SegmentationName(i) => {
+                self.segmentation(hir, *i)
+            }
             TExprKind::Aggregate(i) => {
-                if self.aggregates.insert(*i) {
-                    if let Some(filter) = &hir.aggregates[*i].filter {
-                        self.expr(hir, filter);
-                    }
+                if self.aggregates.insert(*i)
+                    && let Some(filter) = &hir.aggregates[*i].filter
+                {
+                    self.expr(hir, filter);
                 }
             }
-            TExprKind::Population(i) => {
-                if self.populations.insert(*i) {
-                    self.expr(hir, &hir.populations[*i].arg);
-                }
+            TExprKind::Population(i) if self.populations.insert(*i) => {
+                self.expr(hir, &hir.populations[*i].arg);
             }
             _ => {}
         }
@@ -128,7 +131,13 @@ impl Levels {
 
     /// The highest level of any planned aggregate or population function.
     pub fn max_level(&self) -> usize {
-        self.aggregates.iter().chain(&self.populations).flatten().copied().max().unwrap_or(0)
+        self.aggregates
+            .iter()
+            .chain(&self.populations)
+            .flatten()
+            .copied()
+            .max()
+            .unwrap_or(0)
     }
 
     /// An aggregate's level (needed aggregates only).
@@ -145,7 +154,10 @@ impl Levels {
         if let Some(l) = self.aggregates[a] {
             return l;
         }
-        let inner = hir.aggregates[a].filter.as_ref().map_or(0, |f| self.of_expr(hir, f));
+        let inner = hir.aggregates[a]
+            .filter
+            .as_ref()
+            .map_or(0, |f| self.of_expr(hir, f));
         self.aggregates[a] = Some(inner + 1);
         inner + 1
     }
@@ -162,16 +174,35 @@ impl Levels {
     /// The level at which an expression's value is known for every entity.
     pub fn of_expr(&mut self, hir: &Hir, e: &TExpr) -> usize {
         let own = match &e.kind {
-            TExprKind::Let(i) => self.memo(|s| &mut s.lets, *i, |s| s.of_expr(hir, &hir.lets[*i].expr)),
-            TExprKind::Segment(i) => self.memo(|s| &mut s.segments, *i, |s| s.of_expr(hir, &hir.segments[*i].condition)),
-            TExprKind::SegmentOf(i, _) | TExprKind::SegmentationName(i) => self.memo(|s| &mut s.segmentations, *i, |s| {
-                hir.segmentations[*i].rules.iter().filter_map(|r| r.condition.as_ref()).map(|c| s.of_expr(hir, c)).max().unwrap_or(0)
-            }),
+            TExprKind::Let(i) => {
+                self.memo(|s| &mut s.lets, *i, |s| s.of_expr(hir, &hir.lets[*i].expr))
+            }
+            TExprKind::Segment(i) => self.memo(
+                |s| &mut s.segments,
+                *i,
+                |s| s.of_expr(hir, &hir.segments[*i].condition),
+            ),
+            TExprKind::SegmentOf(i, _) | TExprKind::SegmentationName(i) => self.memo(
+                |s| &mut s.segmentations,
+                *i,
+                |s| {
+                    hir.segmentations[*i]
+                        .rules
+                        .iter()
+                        .filter_map(|r| r.condition.as_ref())
+                        .map(|c| s.of_expr(hir, c))
+                        .max()
+                        .unwrap_or(0)
+                },
+            ),
             TExprKind::Aggregate(i) => self.of_aggregate(hir, *i),
             TExprKind::Population(i) => self.of_population(hir, *i),
             _ => 0,
         };
-        e.children().into_iter().map(|c| self.of_expr(hir, c)).fold(own, usize::max)
+        e.children()
+            .into_iter()
+            .map(|c| self.of_expr(hir, c))
+            .fold(own, usize::max)
     }
 
     /// A memoized level (the checker has ruled out cycles, so recursion ends).
@@ -196,7 +227,9 @@ pub fn assign_materialized(hir: &Hir, needed: &Needed, levels: &Levels, stages: 
     let mut by_level: Vec<AggId> = needed.aggregates.iter().copied().collect();
     by_level.sort_by_key(|&a| levels.aggregate(a));
     for a in by_level {
-        let Some(filter) = &hir.aggregates[a].filter else { continue };
+        let Some(filter) = &hir.aggregates[a].filter else {
+            continue;
+        };
         let mut lets = Vec::new();
         direct_lets(filter, &mut lets);
         let stage = levels.aggregate(a).saturating_sub(1);

@@ -9,30 +9,56 @@ use crate::check::hir::{Hir, PopFunc};
 pub fn listing(plan: &Plan, hir: &Hir) -> String {
     let mut steps: Vec<String> = Vec::new();
     let key = &hir.entity.fields[hir.key_field].name;
-    steps.push(format!("load entity `{}` ({} fields, key `{key}`)", hir.entity.name, hir.entity.fields.len()));
+    steps.push(format!(
+        "load entity `{}` ({} fields, key `{key}`)",
+        hir.entity.name,
+        hir.entity.fields.len()
+    ));
     for (level, stage) in plan.stages.iter().enumerate() {
         let level = level + 1;
         for &l in &stage.materialize {
-            steps.push(format!("level {level}: compute `{}` for every entity (read by a `where`)", hir.lets[l].name));
+            steps.push(format!(
+                "level {level}: compute `{}` for every entity (read by a `where`)",
+                hir.lets[l].name
+            ));
         }
         for pass in &stage.passes {
             let stream = &hir.streams[pass.stream].record.name;
-            let aggregates: Vec<&str> = pass.aggregates.iter().map(|&a| hir.aggregates[a].text.as_str()).collect();
-            let what = if aggregates.is_empty() { "count rows only".to_string() } else { aggregates.join("; ") };
+            let aggregates: Vec<&str> = pass
+                .aggregates
+                .iter()
+                .map(|&a| hir.aggregates[a].text.as_str())
+                .collect();
+            let what = if aggregates.is_empty() {
+                "count rows only".to_string()
+            } else {
+                aggregates.join("; ")
+            };
             steps.push(format!("level {level}: read `{stream}` once: {what}"));
         }
         for &p in &stage.populations {
             let pop = &hir.populations[p];
-            let kind = if pop.func.is_scalar() { "one value" } else { "per entity" };
+            let kind = if pop.func.is_scalar() {
+                "one value"
+            } else {
+                "per entity"
+            };
             let how = match pop.func {
                 PopFunc::Ntile(_) | PopFunc::PercentRank | PopFunc::Percentile(_) => "sort",
                 PopFunc::Mean => "sum",
             };
-            steps.push(format!("level {level}: population {} ({how} over all entities, {kind})", pop.text));
+            steps.push(format!(
+                "level {level}: population {} ({how} over all entities, {kind})",
+                pop.text
+            ));
         }
     }
     for s in &hir.segmentations {
-        steps.push(format!("segmentation `{}`: first match of {} segments", s.name, s.rules.len()));
+        steps.push(format!(
+            "segmentation `{}`: first match of {} segments",
+            s.name,
+            s.rules.len()
+        ));
     }
     for s in &hir.segments {
         steps.push(format!("segment `{}`", s.name));
@@ -42,9 +68,17 @@ pub fn listing(plan: &Plan, hir: &Hir) -> String {
         steps.push(campaign_step(hir, c, campaign));
     }
     let mut outputs = vec!["assignments.csv".to_string()];
-    outputs.extend(hir.actions.iter().map(|a| format!("actions/{}.csv", a.name)));
+    outputs.extend(
+        hir.actions
+            .iter()
+            .map(|a| format!("actions/{}.csv", a.name)),
+    );
     outputs.push("summary.json".into());
-    let values = if plan.with_values { " (with `let` values)" } else { "" };
+    let values = if plan.with_values {
+        " (with `let` values)"
+    } else {
+        ""
+    };
     steps.push(format!("write {}{values}", outputs.join(", ")));
     let mut out = String::new();
     let width = steps.len().to_string().len();
@@ -63,7 +97,11 @@ fn campaign_step(hir: &Hir, _index: usize, campaign: &crate::check::hir::Campaig
         parts.push(format!("holdout {} bp", campaign.holdout_bp));
     }
     if campaign.has_variants {
-        let variants: Vec<String> = campaign.variants.iter().map(|v| format!("{} {} bp", v.name, v.weight_bp)).collect();
+        let variants: Vec<String> = campaign
+            .variants
+            .iter()
+            .map(|v| format!("{} {} bp", v.name, v.weight_bp))
+            .collect();
         parts.push(format!("variants {}", variants.join(", ")));
     }
     if let Some(budget) = campaign.budget {
@@ -72,6 +110,21 @@ fn campaign_step(hir: &Hir, _index: usize, campaign: &crate::check::hir::Campaig
     if let Some(cap) = campaign.cap {
         parts.push(format!("cap {cap}"));
     }
-    let actions: Vec<&str> = campaign.variants.iter().flat_map(|v| &v.dos).filter_map(|d| hir.actions.get(d.action)).map(|a| a.name.as_str()).collect();
-    format!("campaign `{}` ({}): eligible, bucket, rank, walk; emits {}", campaign.name, parts.join(", "), if actions.is_empty() { "nothing".to_string() } else { actions.join(", ") })
+    let actions: Vec<&str> = campaign
+        .variants
+        .iter()
+        .flat_map(|v| &v.dos)
+        .filter_map(|d| hir.actions.get(d.action))
+        .map(|a| a.name.as_str())
+        .collect();
+    format!(
+        "campaign `{}` ({}): eligible, bucket, rank, walk; emits {}",
+        campaign.name,
+        parts.join(", "),
+        if actions.is_empty() {
+            "nothing".to_string()
+        } else {
+            actions.join(", ")
+        }
+    )
 }

@@ -54,18 +54,35 @@ pub fn plan(hir: &Hir, with_values: bool) -> Plan {
     let mut seen_streams = vec![false; hir.streams.len()];
     for level in 1..=top.max(1) {
         let stage = &mut stages[level - 1];
-        for stream in 0..hir.streams.len() {
-            let aggregates: Vec<AggId> =
-                needed.aggregates.iter().copied().filter(|&a| hir.aggregates[a].stream == stream && levels.aggregate(a) == level).collect();
-            if !aggregates.is_empty() || (level == 1 && !seen_streams[stream]) {
-                stage.passes.push(StreamPass { stream, aggregates, first: !seen_streams[stream] });
-                seen_streams[stream] = true;
+        for (stream, seen) in seen_streams.iter_mut().enumerate() {
+            let aggregates: Vec<AggId> = needed
+                .aggregates
+                .iter()
+                .copied()
+                .filter(|&a| hir.aggregates[a].stream == stream && levels.aggregate(a) == level)
+                .collect();
+            if !aggregates.is_empty() || (level == top.max(1) && !*seen) {
+                stage.passes.push(StreamPass {
+                    stream,
+                    aggregates,
+                    first: !*seen,
+                });
+                *seen = true;
             }
         }
-        stage.populations = needed.populations.iter().copied().filter(|&p| levels.population(p) == level).collect();
+        stage.populations = needed
+            .populations
+            .iter()
+            .copied()
+            .filter(|&p| levels.population(p) == level)
+            .collect();
     }
     levels::assign_materialized(hir, &needed, &levels, &mut stages);
-    Plan { stages, campaign_order: campaign_order(hir), with_values }
+    Plan {
+        stages,
+        campaign_order: campaign_order(hir),
+        with_values,
+    }
 }
 
 /// Campaigns by priority, highest first; ties keep program order.

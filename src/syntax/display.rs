@@ -81,23 +81,38 @@ impl Display for Expr {
                         f.write_str(", ")?;
                     }
                     write!(f, "{arg}")?;
-                    if i == 0 {
-                        if let Some(p) = filter {
-                            write!(f, " where {p}")?;
-                        }
+                    if i == 0
+                        && let Some(p) = filter
+                    {
+                        write!(f, " where {p}")?;
                     }
                 }
                 f.write_str(")")
             }
-            ExprKind::Unary { op: UnaryOp::Neg, operand } => write!(f, "-{operand}"),
-            ExprKind::Unary { op: UnaryOp::Not, operand } => write!(f, "not {operand}"),
+            ExprKind::Unary {
+                op: UnaryOp::Neg,
+                operand,
+            } => write!(f, "-{operand}"),
+            ExprKind::Unary {
+                op: UnaryOp::Not,
+                operand,
+            } => write!(f, "not {operand}"),
             ExprKind::Binary { op, lhs, rhs } => write!(f, "{lhs} {} {rhs}", op.symbol()),
-            ExprKind::In { operand, list, negated } => {
+            ExprKind::In {
+                operand,
+                list,
+                negated,
+            } => {
                 let not = if *negated { "not " } else { "" };
                 let items: Vec<String> = list.iter().map(|e| e.to_string()).collect();
                 write!(f, "{operand} {not}in [{}]", items.join(", "))
             }
-            ExprKind::Between { operand, low, high, negated } => {
+            ExprKind::Between {
+                operand,
+                low,
+                high,
+                negated,
+            } => {
                 let not = if *negated { "not " } else { "" };
                 write!(f, "{operand} {not}between {low} and {high}")
             }
@@ -105,7 +120,11 @@ impl Display for Expr {
                 let not = if *negated { "not " } else { "" };
                 write!(f, "{operand} is {not}null")
             }
-            ExprKind::If { cond, then, otherwise } => {
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
                 write!(f, "if {cond} then {then} else {otherwise}")
             }
             ExprKind::Paren(inner) => write!(f, "({inner})"),
@@ -125,7 +144,11 @@ impl Expr {
     /// The `and`-connected parts of this expression (itself when it is no conjunction).
     pub fn conjuncts(&self) -> Vec<&Expr> {
         match &self.unparenthesized().kind {
-            ExprKind::Binary { op: BinaryOp::And, lhs, rhs } => {
+            ExprKind::Binary {
+                op: BinaryOp::And,
+                lhs,
+                rhs,
+            } => {
                 let mut parts = lhs.conjuncts();
                 parts.extend(rhs.conjuncts());
                 parts

@@ -49,7 +49,9 @@ pub enum SyntaxError {
     #[error("unterminated string")]
     #[diagnostic(
         code(seg::syntax::unterminated_string),
-        help("close the string with `\"` on the same line; write `\\n` for a line break inside it")
+        help(
+            "close the string with `\"` on the same line; write `\\n` for a line break inside it"
+        )
     )]
     UnterminatedString {
         /// From the opening quote to the end of the line.
@@ -121,7 +123,9 @@ pub enum SyntaxError {
     #[error("import cycle `{chain}`")]
     #[diagnostic(
         code(seg::syntax::import_cycle),
-        help("remove one of the imports in `{chain}`; a file may not import itself, directly or through others")
+        help(
+            "remove one of the imports in `{chain}`; a file may not import itself, directly or through others"
+        )
     )]
     ImportCycle {
         /// The files of the cycle, `a.seg → b.seg → a.seg`.
@@ -171,7 +175,12 @@ pub(super) fn from_pest(err: &pest::error::Error<Rule>, file: FileId, text: &str
     }
     let expected = expected_phrase(positives, &before);
     let help = found_help(&found).or_else(|| positives.iter().find_map(|&rule| rule_help(rule)));
-    SyntaxError::Unexpected { expected, found: found.describe(), span, help }
+    SyntaxError::Unexpected {
+        expected,
+        found: found.describe(),
+        span,
+        help,
+    }
 }
 
 /// Where to point at the end of the file: right after the last token, or at its last
@@ -190,7 +199,10 @@ fn special_case(found: &Token<'_>, positives: &[Rule], span: Span) -> Option<Syn
     match *found {
         Token::String { closed: false, .. } => Some(SyntaxError::UnterminatedString { span }),
         Token::Word(word) if is_reserved(word) && wants(Wanted::Name) => {
-            Some(SyntaxError::ReservedWord { word: word.to_string(), span })
+            Some(SyntaxError::ReservedWord {
+                word: word.to_string(),
+                span,
+            })
         }
         Token::Word("not") if wants(Wanted::Operand) => Some(SyntaxError::NeedsParentheses {
             what: "`not`".to_string(),
@@ -211,7 +223,9 @@ fn special_case(found: &Token<'_>, positives: &[Rule], span: Span) -> Option<Syn
 
 /// "a segment name after `segment`", "`when` or `otherwise`", "an expression".
 fn expected_phrase(positives: &[Rule], before: &Token<'_>) -> String {
-    let continues = positives.iter().any(|&rule| describe(rule).rank == Rank::Continuation);
+    let continues = positives
+        .iter()
+        .any(|&rule| describe(rule).rank == Rank::Continuation);
     let mut names: Vec<Name> = positives
         .iter()
         .filter(|&&rule| !(continues && continues_operand(rule)))
@@ -293,24 +307,81 @@ fn is_reserved(word: &str) -> bool {
 
 /// Words that are never names.
 const RESERVED: [&str; 16] = [
-    "and", "or", "not", "in", "is", "null", "true", "false", "if", "then", "else", "between",
-    "where", "when", "otherwise", "as_of",
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "null",
+    "true",
+    "false",
+    "if",
+    "then",
+    "else",
+    "between",
+    "where",
+    "when",
+    "otherwise",
+    "as_of",
 ];
 
 /// Words of the language after which "after `word`" helps the reader.
 const KEYWORDS: [&str; 46] = [
-    "import", "entity", "key", "events", "time", "param", "let", "segment", "segmentation",
-    "action", "campaign", "policy", "max_campaigns", "metric", "test", "enum", "when", "audience",
-    "priority", "window", "holdout", "budget", "cap", "rank", "by", "salt", "do", "variant",
-    "as_of", "load", "expect", "gets", "nothing", "from", "with", "if", "then", "else", "where",
-    "in", "between", "and", "or", "not", "is", "otherwise",
+    "import",
+    "entity",
+    "key",
+    "events",
+    "time",
+    "param",
+    "let",
+    "segment",
+    "segmentation",
+    "action",
+    "campaign",
+    "policy",
+    "max_campaigns",
+    "metric",
+    "test",
+    "enum",
+    "when",
+    "audience",
+    "priority",
+    "window",
+    "holdout",
+    "budget",
+    "cap",
+    "rank",
+    "by",
+    "salt",
+    "do",
+    "variant",
+    "as_of",
+    "load",
+    "expect",
+    "gets",
+    "nothing",
+    "from",
+    "with",
+    "if",
+    "then",
+    "else",
+    "where",
+    "in",
+    "between",
+    "and",
+    "or",
+    "not",
+    "is",
+    "otherwise",
 ];
 
 /// The symbols of two characters.
 const TWO_CHAR_SYMBOLS: [&str; 5] = ["==", "!=", "<=", ">=", ".."];
 
 /// Symbols after which "after `symbol`" helps the reader.
-const OPERATORS: [&str; 13] = ["+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">=", ".", "..", ":"];
+const OPERATORS: [&str; 13] = [
+    "+", "-", "*", "/", "==", "!=", "<", "<=", ">", ">=", ".", "..", ":",
+];
 
 /// What kind of thing a rule stands for, for the special cases.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -516,7 +587,7 @@ fn describe(rule: Rule) -> Name {
         Rule::expect_in => ("`in`", Tok, O),
         Rule::expect_compare | Rule::expect_null => ("`.`", Tok, O),
         Rule::expect_nothing | Rule::expect_gets => ("`gets`", Tok, O),
-        Rule::from_campaign => ("`from`", Tok, O),
+        Rule::gets_from => ("`from`", Tok, O),
         Rule::with_fields => ("`with`", Tok, O),
     };
     Name { text, rank, wanted }
@@ -604,17 +675,28 @@ fn string_token(rest: &str) -> Token<'_> {
     let mut escaped = false;
     for (i, c) in rest[..line_end].char_indices().skip(1) {
         match c {
-            '"' if !escaped => return Token::String { text: &rest[..=i], closed: true },
+            '"' if !escaped => {
+                return Token::String {
+                    text: &rest[..=i],
+                    closed: true,
+                };
+            }
             '\\' => escaped = !escaped,
             _ => escaped = false,
         }
     }
-    Token::String { text: &rest[..line_end], closed: false }
+    Token::String {
+        text: &rest[..line_end],
+        closed: false,
+    }
 }
 
 /// A two-character operator at the start of `rest`, or its first character.
 fn symbol_prefix(rest: &str, first: char) -> &str {
-    match TWO_CHAR_SYMBOLS.iter().find(|pair| rest.starts_with(**pair)) {
+    match TWO_CHAR_SYMBOLS
+        .iter()
+        .find(|pair| rest.starts_with(**pair))
+    {
         Some(pair) => &rest[..pair.len()],
         None => &rest[..first.len_utf8()],
     }
@@ -627,7 +709,10 @@ fn last_token(code: &str, last: char) -> Token<'_> {
         return Token::Word(&code[start..]);
     }
     if last == '"' {
-        return Token::String { text: "\"", closed: true };
+        return Token::String {
+            text: "\"",
+            closed: true,
+        };
     }
     match TWO_CHAR_SYMBOLS.iter().find(|pair| code.ends_with(**pair)) {
         Some(pair) => Token::Symbol(&code[code.len() - pair.len()..]),

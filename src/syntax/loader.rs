@@ -29,7 +29,9 @@ pub fn load_program(root: &Path) -> Result<Program, (SourceMap, Vec<SyntaxError>
     let mut loader = Loader::default();
     match fs::read_to_string(root) {
         Ok(text) => loader.load(root, &text),
-        Err(err) => loader.errors.push(not_found(root, &root.display().to_string(), None, &err)),
+        Err(err) => loader
+            .errors
+            .push(not_found(root, &root.display().to_string(), None, &err)),
     }
     loader.finish()
 }
@@ -72,7 +74,8 @@ impl Loader {
         };
         let imports = imports_of(&module);
         self.modules.push(module);
-        self.chain.push((canonical, shown_name(path, self.chain.first())));
+        self.chain
+            .push((canonical, shown_name(path, self.chain.first())));
         let folder = path.parent().unwrap_or(Path::new(""));
         for import in imports {
             self.import(folder, &import);
@@ -93,21 +96,32 @@ impl Loader {
         }
         match fs::read_to_string(&path) {
             Ok(text) => self.load(&path, &text),
-            Err(err) => self.errors.push(not_found(&path, &import.value, Some(import), &err)),
+            Err(err) => self
+                .errors
+                .push(not_found(&path, &import.value, Some(import), &err)),
         }
     }
 
     /// The error for an import that leads back to `self.chain[start]`.
     fn cycle(&self, start: usize, import: &StrLit) -> SyntaxError {
-        let mut names: Vec<&str> = self.chain[start..].iter().map(|(_, name)| name.as_str()).collect();
+        let mut names: Vec<&str> = self.chain[start..]
+            .iter()
+            .map(|(_, name)| name.as_str())
+            .collect();
         names.push(&self.chain[start].1);
-        SyntaxError::ImportCycle { chain: names.join(" → "), span: import.span }
+        SyntaxError::ImportCycle {
+            chain: names.join(" → "),
+            span: import.span,
+        }
     }
 
     /// The program, or everything read and every error.
     fn finish(self) -> Result<Program, (SourceMap, Vec<SyntaxError>)> {
         if self.errors.is_empty() {
-            Ok(Program { sources: self.sources, modules: self.modules })
+            Ok(Program {
+                sources: self.sources,
+                modules: self.modules,
+            })
         } else {
             Err((self.sources, self.errors))
         }
@@ -132,8 +146,16 @@ fn canonical(path: &Path) -> PathBuf {
 /// How a file is named in an import cycle: relative to the root file's folder when inside it.
 fn shown_name(path: &Path, root: Option<&(PathBuf, String)>) -> String {
     let root_folder = root.and_then(|(root, _)| root.parent());
-    let relative = root_folder.and_then(|folder| canonical(path).strip_prefix(folder).ok().map(Path::to_path_buf));
-    let shown = relative.as_deref().or_else(|| path.file_name().map(Path::new)).unwrap_or(path);
+    let relative = root_folder.and_then(|folder| {
+        canonical(path)
+            .strip_prefix(folder)
+            .ok()
+            .map(Path::to_path_buf)
+    });
+    let shown = relative
+        .as_deref()
+        .or_else(|| path.file_name().map(Path::new))
+        .unwrap_or(path);
     shown.display().to_string()
 }
 

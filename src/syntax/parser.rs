@@ -1,4 +1,4 @@
-//! Syntax stage: one file's text → [`ast::Module`], by the pest grammar in `grammar/seg.pest`.
+//! Syntax stage: one file's text → [`Module`], by the pest grammar in `grammar/seg.pest`.
 //!
 //! There is one small function per grammar rule. Each walks its pair's children (keywords
 //! and punctuation skipped) and matches only the rules the grammar lets occur there.
@@ -11,11 +11,11 @@ use pest::pratt_parser::{Assoc, ConstPrattParser, Op};
 use rust_decimal::Decimal;
 
 use super::ast::{
-    ActionDecl, BaseType, BinaryOp, CampaignClause, CampaignDecl, ClauseKind, DoStmt,
-    DurationUnit, Expectation, Expr, ExprKind, FieldDecl, Ident, Import, Item, LetDecl, Literal,
-    MetricDecl, Module, NamedArg, ParamDecl, PolicyDecl, RankKey, RecordDecl, RecordField,
-    RecordKind, SegmentCondition, SegmentDecl, SegmentRef, SegmentRule, SegmentationDecl, StrLit,
-    TestDecl, TestStmt, TestStmtKind, TypeExpr, UnaryOp, VariantDecl,
+    ActionDecl, BaseType, BinaryOp, CampaignClause, CampaignDecl, ClauseKind, DoStmt, DurationUnit,
+    Expectation, Expr, ExprKind, FieldDecl, Ident, Import, Item, LetDecl, Literal, MetricDecl,
+    Module, NamedArg, ParamDecl, PolicyDecl, RankKey, RecordDecl, RecordField, RecordKind,
+    SegmentCondition, SegmentDecl, SegmentRef, SegmentRule, SegmentationDecl, StrLit, TestDecl,
+    TestStmt, TestStmtKind, TypeExpr, UnaryOp, VariantDecl,
 };
 use super::error::{SyntaxError, from_pest};
 use super::span::{FileId, Span};
@@ -52,8 +52,8 @@ static PRATT: ConstPrattParser<Rule, 17> = ConstPrattParser::new_const(pest::pra
 /// A text that does not follow the grammar gives one error (the furthest point pest reached);
 /// otherwise every item with a bad literal or a chained comparison gives its first error.
 pub fn parse_module(file: FileId, text: &str) -> std::result::Result<Module, Vec<SyntaxError>> {
-    let mut pairs = SegParser::parse(Rule::module, text)
-        .map_err(|err| vec![from_pest(&err, file, text)])?;
+    let mut pairs =
+        SegParser::parse(Rule::module, text).map_err(|err| vec![from_pest(&err, file, text)])?;
     let builder = Builder { file };
     let mut items = Vec::new();
     let mut errors = Vec::new();
@@ -67,7 +67,11 @@ pub fn parse_module(file: FileId, text: &str) -> std::result::Result<Module, Vec
             rule => unreachable!("{rule:?} in parse_module"),
         }
     }
-    if errors.is_empty() { Ok(Module { file, items }) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(Module { file, items })
+    } else {
+        Err(errors)
+    }
 }
 
 /// A pair's children without keywords and punctuation, which carry no meaning of their own.
@@ -188,7 +192,11 @@ impl Builder {
     /// skipped before trying that part; they are cut off.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let span = pair.as_span();
-        Span::new(self.file, span.start(), span.start() + trim_trivia_end(span.as_str()).len())
+        Span::new(
+            self.file,
+            span.start(),
+            span.start() + trim_trivia_end(span.as_str()).len(),
+        )
     }
 
     /// `item`: one top-level item.
@@ -220,11 +228,14 @@ impl Builder {
         let mut path = None;
         for child in parts(pair) {
             match child.as_rule() {
-                Rule::str_lit => path = Some(self.str_lit(child)?),
+                Rule::str_lit => path = Some(self.str_lit(&child)?),
                 rule => unreachable!("{rule:?} in import_decl"),
             }
         }
-        Ok(Import { path: required(path, "an import path"), span })
+        Ok(Import {
+            path: required(path, "an import path"),
+            span,
+        })
     }
 
     /// `entity NAME key FIELD { ... }` and `events NAME [time FIELD] { ... }`
@@ -239,7 +250,13 @@ impl Builder {
                 rule => unreachable!("{rule:?} in record_decl"),
             }
         }
-        Ok(RecordDecl { kind, name: required(name, "a record name"), key_or_time, fields, span })
+        Ok(RecordDecl {
+            kind,
+            name: required(name, "a record name"),
+            key_or_time,
+            fields,
+            span,
+        })
     }
 
     /// `action NAME { ... }`
@@ -253,7 +270,11 @@ impl Builder {
                 rule => unreachable!("{rule:?} in action_decl"),
             }
         }
-        Ok(ActionDecl { name: required(name, "an action name"), fields, span })
+        Ok(ActionDecl {
+            name: required(name, "an action name"),
+            fields,
+            span,
+        })
     }
 
     /// `name: type`
@@ -267,7 +288,11 @@ impl Builder {
                 rule => unreachable!("{rule:?} in field_decl"),
             }
         }
-        Ok(FieldDecl { name: required(name, "a field name"), ty: required(ty, "a type"), span })
+        Ok(FieldDecl {
+            name: required(name, "a field name"),
+            ty: required(ty, "a type"),
+            span,
+        })
     }
 
     /// `param NAME: TYPE = LITERAL`
@@ -301,7 +326,11 @@ impl Builder {
                 rule => unreachable!("{rule:?} in let_decl"),
             }
         }
-        Ok(LetDecl { name: required(name, "a let name"), value: required(value, "a value"), span })
+        Ok(LetDecl {
+            name: required(name, "a let name"),
+            value: required(value, "a value"),
+            span,
+        })
     }
 
     /// `segment NAME ["label"] when EXPR`
@@ -311,7 +340,7 @@ impl Builder {
         for child in parts(pair) {
             match child.as_rule() {
                 Rule::segment_name => name = Some(self.ident(&child)),
-                Rule::label => label = Some(self.str_lit(child)?),
+                Rule::label => label = Some(self.str_lit(&child)?),
                 Rule::expr => condition = Some(self.expr(child)?),
                 rule => unreachable!("{rule:?} in segment_decl"),
             }
@@ -331,12 +360,17 @@ impl Builder {
         for child in parts(pair) {
             match child.as_rule() {
                 Rule::segmentation_name => name = Some(self.ident(&child)),
-                Rule::label => label = Some(self.str_lit(child)?),
+                Rule::label => label = Some(self.str_lit(&child)?),
                 Rule::segment_rule => segments.push(self.segment_rule(child)?),
                 rule => unreachable!("{rule:?} in segmentation_decl"),
             }
         }
-        Ok(SegmentationDecl { name: required(name, "a segmentation name"), label, segments, span })
+        Ok(SegmentationDecl {
+            name: required(name, "a segmentation name"),
+            label,
+            segments,
+            span,
+        })
     }
 
     /// `segment NAME ["label"] (when EXPR | otherwise)` inside a segmentation.
@@ -346,7 +380,7 @@ impl Builder {
         for child in parts(pair) {
             match child.as_rule() {
                 Rule::segment_name => name = Some(self.ident(&child)),
-                Rule::label => label = Some(self.str_lit(child)?),
+                Rule::label => label = Some(self.str_lit(&child)?),
                 Rule::expr => condition = Some(SegmentCondition::When(self.expr(child)?)),
                 Rule::otherwise => condition = Some(SegmentCondition::Otherwise(self.span(&child))),
                 rule => unreachable!("{rule:?} in segment_rule"),
@@ -371,7 +405,11 @@ impl Builder {
             }
         }
         let (max_campaigns, max_span) = required(max, "`max_campaigns N`");
-        Ok(PolicyDecl { max_campaigns, max_span, span })
+        Ok(PolicyDecl {
+            max_campaigns,
+            max_span,
+            span,
+        })
     }
 
     /// `metric NAME ["label"] = EXPR`
@@ -381,7 +419,7 @@ impl Builder {
         for child in parts(pair) {
             match child.as_rule() {
                 Rule::metric_name => name = Some(self.ident(&child)),
-                Rule::label => label = Some(self.str_lit(child)?),
+                Rule::label => label = Some(self.str_lit(&child)?),
                 Rule::expr => value = Some(self.expr(child)?),
                 rule => unreachable!("{rule:?} in metric_decl"),
             }
@@ -410,7 +448,11 @@ impl Builder {
                 rule => unreachable!("{rule:?} in type_expr"),
             }
         }
-        Ok(TypeExpr { base: required(base, "a base type"), nullable, span })
+        Ok(TypeExpr {
+            base: required(base, "a base type"),
+            nullable,
+            span,
+        })
     }
 
     /// `enum("a", "b", ...)`: its values.
@@ -418,7 +460,7 @@ impl Builder {
         let mut values = Vec::new();
         for child in parts(pair) {
             match child.as_rule() {
-                Rule::str_lit => values.push(self.str_lit(child)?),
+                Rule::str_lit => values.push(self.str_lit(&child)?),
                 rule => unreachable!("{rule:?} in enum_type"),
             }
         }
@@ -450,12 +492,17 @@ impl Builder {
         for child in parts(pair) {
             match child.as_rule() {
                 Rule::campaign_name => name = Some(self.ident(&child)),
-                Rule::label => label = Some(self.str_lit(child)?),
+                Rule::label => label = Some(self.str_lit(&child)?),
                 Rule::clause => clauses.push(self.clause(child)?),
                 rule => unreachable!("{rule:?} in campaign_decl"),
             }
         }
-        Ok(CampaignDecl { name: required(name, "a campaign name"), label, clauses, span })
+        Ok(CampaignDecl {
+            name: required(name, "a campaign name"),
+            label,
+            clauses,
+            span,
+        })
     }
 
     /// One campaign clause.
@@ -477,7 +524,10 @@ impl Builder {
                 rule => unreachable!("{rule:?} in clause"),
             });
         }
-        Ok(CampaignClause { kind: required(kind, "a clause"), span })
+        Ok(CampaignClause {
+            kind: required(kind, "a clause"),
+            span,
+        })
     }
 
     /// `audience EXPR` (and any rule whose only content is one expression).
@@ -581,7 +631,11 @@ impl Builder {
                 rule => unreachable!("{rule:?} in rank_key"),
             }
         }
-        Ok(RankKey { expr: required(expr, "a sort key"), descending, explicit_direction })
+        Ok(RankKey {
+            expr: required(expr, "a sort key"),
+            descending,
+            explicit_direction,
+        })
     }
 
     /// `salt "text"`
@@ -589,7 +643,7 @@ impl Builder {
         let mut salt = None;
         for child in parts(pair) {
             match child.as_rule() {
-                Rule::str_lit => salt = Some(self.str_lit(child)?.value),
+                Rule::str_lit => salt = Some(self.str_lit(&child)?.value),
                 rule => unreachable!("{rule:?} in salt_clause"),
             }
         }
@@ -608,7 +662,12 @@ impl Builder {
                 rule => unreachable!("{rule:?} in do_stmt"),
             }
         }
-        Ok(DoStmt { action: required(action, "an action"), args, when, span })
+        Ok(DoStmt {
+            action: required(action, "an action"),
+            args,
+            when,
+            span,
+        })
     }
 
     /// `field: EXPR`
@@ -621,7 +680,10 @@ impl Builder {
                 rule => unreachable!("{rule:?} in named_arg"),
             }
         }
-        Ok(NamedArg { name: required(name, "a field name"), value: required(value, "a value") })
+        Ok(NamedArg {
+            name: required(name, "a field name"),
+            value: required(value, "a value"),
+        })
     }
 
     /// `variant NAME ["label"] N% { do ... }`
@@ -630,7 +692,7 @@ impl Builder {
         for child in parts(pair) {
             match child.as_rule() {
                 Rule::variant_name => name = Some(self.ident(&child)),
-                Rule::label => label = Some(self.str_lit(child)?),
+                Rule::label => label = Some(self.str_lit(&child)?),
                 Rule::percent_lit => {
                     weight = Some((self.percent_lit(&child, false)?, self.span(&child)));
                 }
@@ -639,7 +701,13 @@ impl Builder {
             }
         }
         let (weight, weight_span) = required(weight, "a variant weight");
-        Ok(VariantDecl { name: required(name, "a variant name"), label, weight, weight_span, actions })
+        Ok(VariantDecl {
+            name: required(name, "a variant name"),
+            label,
+            weight,
+            weight_span,
+            actions,
+        })
     }
 }
 
@@ -652,12 +720,16 @@ impl Builder {
         let (mut name, mut statements) = (None, Vec::new());
         for child in parts(pair) {
             match child.as_rule() {
-                Rule::test_name => name = Some(self.str_lit(child)?),
+                Rule::test_name => name = Some(self.str_lit(&child)?),
                 Rule::test_stmt => statements.push(self.test_stmt(child)?),
                 rule => unreachable!("{rule:?} in test_decl"),
             }
         }
-        Ok(TestDecl { name: required(name, "a test name"), statements, span })
+        Ok(TestDecl {
+            name: required(name, "a test name"),
+            statements,
+            span,
+        })
     }
 
     /// One test statement.
@@ -674,7 +746,10 @@ impl Builder {
                 rule => unreachable!("{rule:?} in test_stmt"),
             });
         }
-        Ok(TestStmt { kind: required(kind, "a test statement"), span })
+        Ok(TestStmt {
+            kind: required(kind, "a test statement"),
+            span,
+        })
     }
 
     /// `as_of DATE`
@@ -699,7 +774,10 @@ impl Builder {
                 rule => unreachable!("{rule:?} in param_stmt"),
             }
         }
-        Ok(TestStmtKind::Param(required(name, "a parameter"), required(value, "a value")))
+        Ok(TestStmtKind::Param(
+            required(name, "a parameter"),
+            required(value, "a value"),
+        ))
     }
 
     /// `load NAME "file"`
@@ -708,11 +786,14 @@ impl Builder {
         for child in parts(pair) {
             match child.as_rule() {
                 Rule::record_name => name = Some(self.ident(&child)),
-                Rule::str_lit => path = Some(self.str_lit(child)?),
+                Rule::str_lit => path = Some(self.str_lit(&child)?),
                 rule => unreachable!("{rule:?} in load_stmt"),
             }
         }
-        Ok(TestStmtKind::Load(required(name, "a record name"), required(path, "a file")))
+        Ok(TestStmtKind::Load(
+            required(name, "a record name"),
+            required(path, "a file"),
+        ))
     }
 
     /// `NAME { field: literal, ... }`
@@ -725,7 +806,10 @@ impl Builder {
                 rule => unreachable!("{rule:?} in record_stmt"),
             }
         }
-        Ok(TestStmtKind::Record(required(name, "a record name"), fields))
+        Ok(TestStmtKind::Record(
+            required(name, "a record name"),
+            fields,
+        ))
     }
 
     /// `field: literal`
@@ -741,7 +825,11 @@ impl Builder {
             }
         }
         let (value_span, value) = required(value, "a field value");
-        Ok(RecordField { name: required(name, "a field name"), value, value_span })
+        Ok(RecordField {
+            name: required(name, "a field name"),
+            value,
+            value_span,
+        })
     }
 
     /// `expect "key" ...`
@@ -749,11 +837,15 @@ impl Builder {
         let (mut key, mut expectation) = (None, None);
         for child in parts(pair) {
             match child.as_rule() {
-                Rule::str_lit => key = Some(self.str_lit(child)?),
+                Rule::str_lit => key = Some(self.str_lit(&child)?),
                 Rule::expect_in => expectation = Some((Self::expect_in as Expecter, child)),
-                Rule::expect_compare => expectation = Some((Self::expect_compare as Expecter, child)),
+                Rule::expect_compare => {
+                    expectation = Some((Self::expect_compare as Expecter, child))
+                }
                 Rule::expect_null => expectation = Some((Self::expect_null as Expecter, child)),
-                Rule::expect_nothing => expectation = Some((Self::expect_nothing as Expecter, child)),
+                Rule::expect_nothing => {
+                    expectation = Some((Self::expect_nothing as Expecter, child))
+                }
                 Rule::expect_gets => expectation = Some((Self::expect_gets as Expecter, child)),
                 rule => unreachable!("{rule:?} in expect_stmt"),
             }
@@ -774,8 +866,15 @@ impl Builder {
         }
         let mut names = names.into_iter();
         let first = required(names.next(), "a segment name");
-        let segment = SegmentRef { first, second: names.next() };
-        Ok(Expectation::InSegment { key, segment, negated })
+        let segment = SegmentRef {
+            first,
+            second: names.next(),
+        };
+        Ok(Expectation::InSegment {
+            key,
+            segment,
+            negated,
+        })
     }
 
     /// `.name OP literal`
@@ -787,13 +886,21 @@ impl Builder {
                 Rule::eq | Rule::ne | Rule::lt | Rule::le | Rule::gt | Rule::ge => {
                     op = Some(binary_op(child.as_rule()));
                 }
-                Rule::signed_literal => value = Some((self.span(&child), self.signed_literal(child)?)),
+                Rule::signed_literal => {
+                    value = Some((self.span(&child), self.signed_literal(child)?))
+                }
                 rule => unreachable!("{rule:?} in expect_compare"),
             }
         }
         let (value_span, value) = required(value, "an expected value");
         let (name, op) = (required(name, "a value name"), required(op, "an operator"));
-        Ok(Expectation::Compare { key, name, op, value, value_span })
+        Ok(Expectation::Compare {
+            key,
+            name,
+            op,
+            value,
+            value_span,
+        })
     }
 
     /// `.name is [not] null`
@@ -806,7 +913,11 @@ impl Builder {
                 rule => unreachable!("{rule:?} in expect_null"),
             }
         }
-        Ok(Expectation::IsNull { key, name: required(name, "a value name"), negated })
+        Ok(Expectation::IsNull {
+            key,
+            name: required(name, "a value name"),
+            negated,
+        })
     }
 
     /// `gets nothing [from CAMPAIGN]`
@@ -814,7 +925,7 @@ impl Builder {
         let mut from = None;
         for child in parts(pair) {
             match child.as_rule() {
-                Rule::from_campaign => from = Some(self.from_campaign(child)),
+                Rule::gets_from => from = Some(self.gets_from(child)),
                 rule => unreachable!("{rule:?} in expect_nothing"),
             }
         }
@@ -827,21 +938,26 @@ impl Builder {
         for child in parts(pair) {
             match child.as_rule() {
                 Rule::action_name => action = Some(self.ident(&child)),
-                Rule::from_campaign => from = Some(self.from_campaign(child)),
+                Rule::gets_from => from = Some(self.gets_from(child)),
                 Rule::with_fields => with = self.with_fields(child)?,
                 rule => unreachable!("{rule:?} in expect_gets"),
             }
         }
-        Ok(Expectation::Gets { key, action: required(action, "an action"), from, with })
+        Ok(Expectation::Gets {
+            key,
+            action: required(action, "an action"),
+            from,
+            with,
+        })
     }
 
     /// `from CAMPAIGN`
-    fn from_campaign(&self, pair: Pair<'_, Rule>) -> Ident {
+    fn gets_from(&self, pair: Pair<'_, Rule>) -> Ident {
         let mut campaign = None;
         for child in parts(pair) {
             match child.as_rule() {
                 Rule::campaign_name => campaign = Some(self.ident(&child)),
-                rule => unreachable!("{rule:?} in from_campaign"),
+                rule => unreachable!("{rule:?} in gets_from"),
             }
         }
         required(campaign, "a campaign name")
@@ -892,7 +1008,11 @@ impl Builder {
         let Ok([cond, then, otherwise]) = <[Expr; 3]>::try_from(parts_of_if) else {
             unreachable!("the grammar guarantees three parts in if_expr")
         };
-        let kind = ExprKind::If { cond: cond.into(), then: then.into(), otherwise: otherwise.into() };
+        let kind = ExprKind::If {
+            cond: cond.into(),
+            then: then.into(),
+            otherwise: otherwise.into(),
+        };
         Ok(Expr { kind, span })
     }
 
@@ -900,37 +1020,50 @@ impl Builder {
     fn operators(&self, pair: Pair<'_, Rule>) -> Result<Expr> {
         PRATT
             .map_primary(|operand| self.operand(operand))
-            .map_prefix(|op, rhs| self.prefix(&op, rhs?))
+            .map_prefix(|op, rhs| Ok(self.prefix(&op, rhs?)))
             .map_infix(|lhs, op, rhs| self.infix(lhs?, &op, rhs?))
             .map_postfix(|lhs, op| self.postfix(lhs?, op))
             .parse(parts(pair))
     }
 
     /// `not x` and `-x`.
-    fn prefix(&self, op: &Pair<'_, Rule>, operand: Expr) -> Result<Expr> {
+    fn prefix(&self, op: &Pair<'_, Rule>, operand: Expr) -> Expr {
         let op_kind = match op.as_rule() {
             Rule::not_op => UnaryOp::Not,
             Rule::neg => UnaryOp::Neg,
             rule => unreachable!("{rule:?} in prefix"),
         };
         let span = self.span(op).to(operand.span);
-        Ok(Expr { kind: ExprKind::Unary { op: op_kind, operand: operand.into() }, span })
+        Expr {
+            kind: ExprKind::Unary {
+                op: op_kind,
+                operand: operand.into(),
+            },
+            span,
+        }
     }
 
     /// `a OP b`; a comparison whose left side is already a comparison is an error.
     fn infix(&self, lhs: Expr, op: &Pair<'_, Rule>, rhs: Expr) -> Result<Expr> {
         let (op, op_span) = (binary_op(op.as_rule()), self.span(op));
         if op.is_comparison() {
-            self.no_chain(&lhs, op_span)?;
+            no_chain(&lhs, op_span)?;
         }
         let span = lhs.span.to(rhs.span);
-        Ok(Expr { kind: ExprKind::Binary { op, lhs: lhs.into(), rhs: rhs.into() }, span })
+        Ok(Expr {
+            kind: ExprKind::Binary {
+                op,
+                lhs: lhs.into(),
+                rhs: rhs.into(),
+            },
+            span,
+        })
     }
 
     /// `x [not] in [..]`, `x [not] between a and b`, `x is [not] null`.
     fn postfix(&self, lhs: Expr, op: Pair<'_, Rule>) -> Result<Expr> {
         let op_span = self.span(&op);
-        self.no_chain(&lhs, op_span)?;
+        no_chain(&lhs, op_span)?;
         let span = lhs.span.to(op_span);
         let kind = match op.as_rule() {
             Rule::in_tail => self.in_tail(lhs, op)?,
@@ -939,19 +1072,6 @@ impl Builder {
             rule => unreachable!("{rule:?} in postfix"),
         };
         Ok(Expr { kind, span })
-    }
-
-    /// Rejects a comparison applied to an unparenthesised comparison.
-    fn no_chain(&self, lhs: &Expr, op_span: Span) -> Result<()> {
-        let chained = match &lhs.kind {
-            ExprKind::Binary { op, .. } => op.is_comparison(),
-            ExprKind::In { .. } | ExprKind::Between { .. } | ExprKind::IsNull { .. } => true,
-            _ => false,
-        };
-        if chained {
-            return Err(SyntaxError::ChainedComparison { first: lhs.span, second: op_span });
-        }
-        Ok(())
     }
 
     /// `[not] in [items]`
@@ -964,7 +1084,11 @@ impl Builder {
                 rule => unreachable!("{rule:?} in in_tail"),
             }
         }
-        Ok(ExprKind::In { operand: operand.into(), list, negated })
+        Ok(ExprKind::In {
+            operand: operand.into(),
+            list,
+            negated,
+        })
     }
 
     /// `[not] between LOW and HIGH`
@@ -980,7 +1104,12 @@ impl Builder {
         let Ok([low, high]) = <[Expr; 2]>::try_from(bounds) else {
             unreachable!("the grammar guarantees two bounds in between_tail")
         };
-        Ok(ExprKind::Between { operand: operand.into(), low: low.into(), high: high.into(), negated })
+        Ok(ExprKind::Between {
+            operand: operand.into(),
+            low: low.into(),
+            high: high.into(),
+            negated,
+        })
     }
 
     /// An operand: call, path, parentheses, literal or name.
@@ -1012,7 +1141,11 @@ impl Builder {
                 rule => unreachable!("{rule:?} in call"),
             }
         }
-        Ok(ExprKind::Call { func: required(func, "a function name"), args, filter })
+        Ok(ExprKind::Call {
+            func: required(func, "a function name"),
+            args,
+            filter,
+        })
     }
 
     /// `A.B`
@@ -1032,8 +1165,27 @@ impl Builder {
 
     /// Any name rule (and `as_of`): its text and span.
     fn ident(&self, pair: &Pair<'_, Rule>) -> Ident {
-        Ident { name: pair.as_str().to_string(), span: self.span(pair) }
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(pair),
+        }
     }
+}
+
+/// Rejects a comparison applied to an unparenthesised comparison.
+fn no_chain(lhs: &Expr, op_span: Span) -> Result<()> {
+    let chained = match &lhs.kind {
+        ExprKind::Binary { op, .. } => op.is_comparison(),
+        ExprKind::In { .. } | ExprKind::Between { .. } | ExprKind::IsNull { .. } => true,
+        _ => false,
+    };
+    if chained {
+        return Err(SyntaxError::ChainedComparison {
+            first: lhs.span,
+            second: op_span,
+        });
+    }
+    Ok(())
 }
 
 /// `is [not] null`
@@ -1045,7 +1197,10 @@ fn is_null_tail(operand: Expr, pair: Pair<'_, Rule>) -> ExprKind {
             rule => unreachable!("{rule:?} in is_null_tail"),
         }
     }
-    ExprKind::IsNull { operand: operand.into(), negated }
+    ExprKind::IsNull {
+        operand: operand.into(),
+        negated,
+    }
 }
 
 /// The binary operator of an operator rule.
@@ -1082,7 +1237,7 @@ impl Builder {
                 Rule::percent_lit => Literal::Percent(self.percent_lit(&child, false)?),
                 Rule::decimal_lit => Literal::Decimal(self.decimal_lit(&child, false)?),
                 Rule::int_lit => Literal::Int(self.int_lit(&child)?),
-                Rule::str_lit => Literal::String(self.str_lit(child)?.value),
+                Rule::str_lit => Literal::String(self.str_lit(&child)?.value),
                 Rule::bool_lit => Literal::Bool(child.as_str() == "true"),
                 Rule::null_lit => Literal::Null,
                 rule => unreachable!("{rule:?} in literal"),
@@ -1110,8 +1265,12 @@ impl Builder {
         for child in parts(pair) {
             match child.as_rule() {
                 Rule::neg => {}
-                Rule::percent_lit => literal = Some(Literal::Percent(self.percent_lit(&child, true)?)),
-                Rule::decimal_lit => literal = Some(Literal::Decimal(self.decimal_lit(&child, true)?)),
+                Rule::percent_lit => {
+                    literal = Some(Literal::Percent(self.percent_lit(&child, true)?))
+                }
+                Rule::decimal_lit => {
+                    literal = Some(Literal::Decimal(self.decimal_lit(&child, true)?))
+                }
                 Rule::int_lit => literal = Some(Literal::Int(self.signed_digits(&child, true)?)),
                 rule => unreachable!("{rule:?} in negative_number"),
             }
@@ -1140,7 +1299,11 @@ impl Builder {
     /// Digits as an `i64`, negated first when `negative` (so the minimum fits).
     fn signed_digits(&self, pair: &Pair<'_, Rule>, negative: bool) -> Result<i64> {
         let digits = pair.as_str();
-        let text = if negative { format!("-{digits}") } else { digits.to_string() };
+        let text = if negative {
+            format!("-{digits}")
+        } else {
+            digits.to_string()
+        };
         text.parse().map_err(|_| SyntaxError::InvalidLiteral {
             message: format!("integer `{text}` does not fit in 64 bits"),
             label: "too large".to_string(),
@@ -1158,21 +1321,35 @@ impl Builder {
     fn percent_lit(&self, pair: &Pair<'_, Rule>, negative: bool) -> Result<Decimal> {
         let text = pair.as_str();
         let number = text.trim_end_matches('%');
-        let decimals = number.split_once('.').map_or(0, |(_, fraction)| fraction.len());
+        let decimals = number
+            .split_once('.')
+            .map_or(0, |(_, fraction)| fraction.len());
         if decimals > 2 {
             return Err(SyntaxError::InvalidLiteral {
                 message: format!("percentage `{text}` has more than two decimals"),
                 label: "too precise".to_string(),
                 span: self.span(pair),
-                help: Some("a percentage has at most two digits after the point, as in `33.33%`".to_string()),
+                help: Some(
+                    "a percentage has at most two digits after the point, as in `33.33%`"
+                        .to_string(),
+                ),
             });
         }
         self.exact_decimal(pair, number, negative)
     }
 
     /// A decimal number held exactly, or an error naming the literal.
-    fn exact_decimal(&self, pair: &Pair<'_, Rule>, number: &str, negative: bool) -> Result<Decimal> {
-        let text = if negative { format!("-{number}") } else { number.to_string() };
+    fn exact_decimal(
+        &self,
+        pair: &Pair<'_, Rule>,
+        number: &str,
+        negative: bool,
+    ) -> Result<Decimal> {
+        let text = if negative {
+            format!("-{number}")
+        } else {
+            number.to_string()
+        };
         Decimal::from_str_exact(&text).map_err(|_| SyntaxError::InvalidLiteral {
             message: format!("number `{}` cannot be held exactly", pair.as_str()),
             label: "too many digits".to_string(),
@@ -1184,7 +1361,9 @@ impl Builder {
     /// `30 days`
     fn duration_lit(&self, pair: &Pair<'_, Rule>) -> Result<Literal> {
         let text = pair.as_str();
-        let digits_end = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+        let digits_end = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
         let (digits, unit) = text.split_at(digits_end);
         let count: i64 = digits.parse().map_err(|_| SyntaxError::InvalidLiteral {
             message: format!("duration `{text}` is too long"),
@@ -1219,11 +1398,18 @@ impl Builder {
     /// `YYYY-MM-DDTHH:MM[:SS[.fraction]]`, which must exist.
     fn datetime_lit(&self, pair: &Pair<'_, Rule>) -> Result<NaiveDateTime> {
         let text = pair.as_str();
-        let format = if text.matches(':').count() == 2 { "%Y-%m-%dT%H:%M:%S%.f" } else { "%Y-%m-%dT%H:%M" };
+        let format = if text.matches(':').count() == 2 {
+            "%Y-%m-%dT%H:%M:%S%.f"
+        } else {
+            "%Y-%m-%dT%H:%M"
+        };
         NaiveDateTime::parse_from_str(text, format).map_err(|_| {
             let date = text.split_once('T').map_or(text, |(date, _)| date);
             let (label, help) = match NaiveDate::parse_from_str(date, "%Y-%m-%d") {
-                Ok(_) => ("no such time", "hours run from 00 to 23, minutes and seconds from 00 to 59".to_string()),
+                Ok(_) => (
+                    "no such time",
+                    "hours run from 00 to 23, minutes and seconds from 00 to 59".to_string(),
+                ),
                 Err(_) => date_problem(date),
             };
             SyntaxError::InvalidLiteral {
@@ -1242,7 +1428,8 @@ impl Builder {
             Some((left, right)) if right.chars().all(|c| c.is_ascii_digit()) => format!(
                 "write a date as `YYYY-MM-DD`; to subtract, put spaces around `-`: `{left} - {right}`"
             ),
-            _ => "write a date as `YYYY-MM-DD` and a date and time as `YYYY-MM-DDTHH:MM[:SS]`".to_string(),
+            _ => "write a date as `YYYY-MM-DD` and a date and time as `YYYY-MM-DDTHH:MM[:SS]`"
+                .to_string(),
         };
         SyntaxError::InvalidLiteral {
             message: format!("`{text}` is not a valid number or date"),
@@ -1253,8 +1440,8 @@ impl Builder {
     }
 
     /// A string literal (any of `str_lit`, `label`, `test_name`), its escapes decoded.
-    fn str_lit(&self, pair: Pair<'_, Rule>) -> Result<StrLit> {
-        let span = self.span(&pair);
+    fn str_lit(&self, pair: &Pair<'_, Rule>) -> Result<StrLit> {
+        let span = self.span(pair);
         let text = pair.as_str();
         let inner = &text[1..text.len() - 1];
         let value = unescape(inner).map_err(|bad| self.bad_escape(span, bad))?;
@@ -1315,7 +1502,11 @@ fn escape_char(escape: &str, start: usize) -> std::result::Result<(char, usize),
         other => {
             let text = other.map_or("\\".to_string(), |c| format!("\\{c}"));
             let message = format!("unknown escape `{text}` in a string");
-            return Err(BadEscape { start, text, message });
+            return Err(BadEscape {
+                start,
+                text,
+                message,
+            });
         }
     };
     Ok((c, 2))
@@ -1326,42 +1517,78 @@ fn unicode_escape(escape: &str, start: usize) -> std::result::Result<(char, usiz
     let Some(close) = escape.strip_prefix("\\u{").and_then(|hex| hex.find('}')) else {
         let text = escape.chars().take(3).collect::<String>();
         let message = "`\\u` must be followed by `{`, 1 to 6 hex digits and `}`".to_string();
-        return Err(BadEscape { start, text, message });
+        return Err(BadEscape {
+            start,
+            text,
+            message,
+        });
     };
     let len = close + 4;
     let text = escape[..len].to_string();
     let hex = &escape[3..len - 1];
     if hex.is_empty() || hex.len() > 6 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
         let message = format!("`{text}` must hold 1 to 6 hex digits");
-        return Err(BadEscape { start, text, message });
+        return Err(BadEscape {
+            start,
+            text,
+            message,
+        });
     }
     match u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
         Some(c) => Ok((c, len)),
         None => {
             let message = format!("`{text}` is not a Unicode character");
-            Err(BadEscape { start, text, message })
+            Err(BadEscape {
+                start,
+                text,
+                message,
+            })
         }
     }
 }
 
 /// Why a `YYYY-MM-DD` text is not a date: a label and a help naming the month's length.
 fn date_problem(text: &str) -> (&'static str, String) {
-    let mut numbers = text.splitn(3, '-').map(|part| part.parse::<u32>().unwrap_or(0));
+    let mut numbers = text
+        .splitn(3, '-')
+        .map(|part| part.parse::<u32>().unwrap_or(0));
     let (year, month) = (numbers.next().unwrap_or(0), numbers.next().unwrap_or(0));
-    let first = i32::try_from(year).ok().and_then(|year| NaiveDate::from_ymd_opt(year, month, 1));
+    let first = i32::try_from(year)
+        .ok()
+        .and_then(|year| NaiveDate::from_ymd_opt(year, month, 1));
     let Some(first) = first else {
         return ("no such month", "months run from 01 to 12".to_string());
     };
     let next = first.checked_add_months(chrono::Months::new(1));
     let days = next.map_or(31, |next| next.signed_duration_since(first).num_days());
-    ("no such day", format!("{} {} has {days} days", month_name(first.month()), first.year()))
+    (
+        "no such day",
+        format!(
+            "{} {} has {days} days",
+            month_name(first.month()),
+            first.year()
+        ),
+    )
 }
 
 /// The English name of a month (1–12).
 fn month_name(month: u32) -> &'static str {
     const NAMES: [&str; 12] = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September",
-        "October", "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ];
-    NAMES.get(month.wrapping_sub(1) as usize).copied().unwrap_or("that month")
+    NAMES
+        .get(month.wrapping_sub(1) as usize)
+        .copied()
+        .unwrap_or("that month")
 }

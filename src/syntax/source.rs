@@ -23,7 +23,10 @@ impl SourceMap {
     /// Adds a file (a leading UTF-8 byte-order mark is dropped) and returns its id.
     pub fn add(&mut self, path: &Path, text: &str) -> FileId {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        self.files.push(SourceFile { path: path.to_path_buf(), text: text.to_string() });
+        self.files.push(SourceFile {
+            path: path.to_path_buf(),
+            text: text.to_string(),
+        });
         FileId((self.files.len() - 1) as u32)
     }
 
@@ -36,12 +39,18 @@ impl SourceMap {
 
     /// The id of the file read from `path`, if it was loaded.
     pub fn find(&self, path: &Path) -> Option<FileId> {
-        self.files.iter().position(|f| f.path == path).map(|i| FileId(i as u32))
+        self.files
+            .iter()
+            .position(|f| f.path == path)
+            .map(|i| FileId(i as u32))
     }
 
     /// All files with their ids, in load order.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
     }
 
     /// 1-based line and column (in characters) of a byte offset in a file.

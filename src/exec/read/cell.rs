@@ -30,7 +30,12 @@ impl CellParser {
             Ty::Enum(values) => values.iter().map(|v| Arc::from(v.as_str())).collect(),
             _ => Vec::new(),
         };
-        CellParser { name: field.name.clone(), ty: field.ty.clone(), enum_values, strings: FxHashMap::default() }
+        CellParser {
+            name: field.name.clone(),
+            ty: field.ty.clone(),
+            enum_values,
+            strings: FxHashMap::default(),
+        }
     }
 
     /// The value of a cell's text, or what is wrong with it. An empty cell is null.
@@ -39,7 +44,10 @@ impl CellParser {
             if self.ty.nullable {
                 return Ok(Value::Null);
             }
-            return Err(format!("empty, but `{}` may not be null ({})", self.name, self.ty));
+            return Err(format!(
+                "empty, but `{}` may not be null ({})",
+                self.name, self.ty
+            ));
         }
         match &self.ty.ty {
             Ty::Int => parse_int(text).map(Value::Int),
@@ -69,7 +77,11 @@ impl CellParser {
         match self.enum_values.iter().find(|v| ***v == *text) {
             Some(v) => Ok(Value::Str(v.clone())),
             None => {
-                let allowed: Vec<String> = self.enum_values.iter().map(|v| format!("\"{v}\"")).collect();
+                let allowed: Vec<String> = self
+                    .enum_values
+                    .iter()
+                    .map(|v| format!("\"{v}\""))
+                    .collect();
                 Err(format!("`{text}` is not one of {}", allowed.join(", ")))
             }
         }
@@ -90,14 +102,18 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     let body = text.strip_prefix(['-', '+']).unwrap_or(text);
     let (whole, frac) = body.split_once('.').unwrap_or((body, ""));
     let plain = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || !plain(whole) || !plain(frac) || (body.contains('.') && frac.is_empty()) {
+    if whole.is_empty() || !plain(whole) || !plain(frac) || (body.contains('.') && frac.is_empty())
+    {
         return Err(format!("`{text}` is not a decimal number"));
     }
-    Decimal::from_str_exact(text).map_err(|_| format!("`{text}` has more digits than a decimal holds (28)"))
+    Decimal::from_str_exact(text)
+        .map_err(|_| format!("`{text}` has more digits than a decimal holds (28)"))
 }
 
 fn parse_float(text: &str) -> Result<f64, String> {
-    let ok_chars = text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
+    let ok_chars = text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
     match f64::from_str(text) {
         Ok(f) if ok_chars && f.is_finite() => Ok(f),
         _ => Err(format!("`{text}` is not a finite number")),
@@ -117,10 +133,13 @@ fn parse_bool(text: &str) -> Result<bool, String> {
 /// `YYYY-MM-DD`, a date that exists.
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
     let b = text.as_bytes();
-    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
-        if let (Some(y), Some(m), Some(d)) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10])) {
-            return NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(|| format!("`{text}` is not a date that exists"));
-        }
+    if b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && let (Some(y), Some(m), Some(d)) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10]))
+    {
+        return NaiveDate::from_ymd_opt(y as i32, m, d)
+            .ok_or_else(|| format!("`{text}` is not a date that exists"));
     }
     Err(format!("`{text}` is not a date (YYYY-MM-DD)"))
 }
@@ -131,15 +150,23 @@ pub fn parse_datetime(text: &str) -> Result<NaiveDateTime, String> {
     if let Some(dt) = fast_datetime(text.as_bytes()) {
         return Ok(dt);
     }
-    let bad = || format!("`{text}` is not a datetime (YYYY-MM-DDTHH:MM:SS, optionally with an offset)");
+    let bad =
+        || format!("`{text}` is not a datetime (YYYY-MM-DDTHH:MM:SS, optionally with an offset)");
     if text.len() == 10 {
-        return parse_date(text).map(|d| d.and_time(NaiveTime::MIN)).map_err(|_| bad());
+        return parse_date(text)
+            .map(|d| d.and_time(NaiveTime::MIN))
+            .map_err(|_| bad());
     }
     let normalized = text.replacen(' ', "T", 1);
     if let Ok(dt) = DateTime::parse_from_rfc3339(&normalized) {
         return Ok(dt.naive_utc());
     }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M%:z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z"] {
+    for format in [
+        "%Y-%m-%dT%H:%M:%S%.f%:z",
+        "%Y-%m-%dT%H:%M%:z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%z",
+    ] {
         if let Ok(dt) = DateTime::parse_from_str(&normalized, format) {
             return Ok(dt.naive_utc());
         }
@@ -154,14 +181,30 @@ pub fn parse_datetime(text: &str) -> Result<NaiveDateTime, String> {
 
 /// `YYYY-MM-DDTHH:MM:SS` exactly: the common case, without a general parser.
 fn fast_datetime(b: &[u8]) -> Option<NaiveDateTime> {
-    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b' ') || b[13] != b':' || b[16] != b':' {
+    if b.len() != 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
-    let date = NaiveDate::from_ymd_opt(digits(&b[0..4])? as i32, digits(&b[5..7])?, digits(&b[8..10])?)?;
-    let time = NaiveTime::from_hms_opt(digits(&b[11..13])?, digits(&b[14..16])?, digits(&b[17..19])?)?;
+    let date = NaiveDate::from_ymd_opt(
+        digits(&b[0..4])? as i32,
+        digits(&b[5..7])?,
+        digits(&b[8..10])?,
+    )?;
+    let time = NaiveTime::from_hms_opt(
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
+    )?;
     Some(date.and_time(time))
 }
 
 fn digits(b: &[u8]) -> Option<u32> {
-    b.iter().try_fold(0u32, |n, &c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+    b.iter().try_fold(0u32, |n, &c| {
+        c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+    })
 }

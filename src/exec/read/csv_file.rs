@@ -27,18 +27,30 @@ impl CsvReader {
             .has_headers(true)
             .flexible(false)
             .from_reader(BufReader::with_capacity(1 << 20, file));
-        let header = reader.byte_headers().map_err(|e| csv_error(path, &e))?.clone();
+        let header = reader
+            .byte_headers()
+            .map_err(|e| csv_error(path, &e))?
+            .clone();
         let names: Vec<String> = header
             .iter()
             .enumerate()
             .map(|(i, h)| {
                 let h = String::from_utf8_lossy(h);
-                if i == 0 { h.trim_start_matches('\u{feff}').to_string() } else { h.to_string() }
+                if i == 0 {
+                    h.trim_start_matches('\u{feff}').to_string()
+                } else {
+                    h.to_string()
+                }
             })
             .collect();
         let mut columns = Vec::new();
         for field in fields {
-            let positions: Vec<usize> = names.iter().enumerate().filter(|(_, n)| **n == field.name).map(|(i, _)| i).collect();
+            let positions: Vec<usize> = names
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n == field.name)
+                .map(|(i, _)| i)
+                .collect();
             match positions.as_slice() {
                 [i] => columns.push((*i, CellParser::new(field))),
                 [] => {
@@ -53,18 +65,30 @@ impl CsvReader {
                     return Err(RunError::BadFile {
                         path: path.to_path_buf(),
                         line: 1,
-                        problem: format!("the column `{}` appears {} times in the header", field.name, positions.len()),
+                        problem: format!(
+                            "the column `{}` appears {} times in the header",
+                            field.name,
+                            positions.len()
+                        ),
                     });
                 }
             }
         }
-        Ok(CsvReader { path: path.to_path_buf(), reader, record: csv::ByteRecord::new(), columns })
+        Ok(CsvReader {
+            path: path.to_path_buf(),
+            reader,
+            record: csv::ByteRecord::new(),
+            columns,
+        })
     }
 }
 
 impl RowReader for CsvReader {
     fn next_row(&mut self, row: &mut [Value]) -> Result<Option<Result<u64, RowProblem>>, RunError> {
-        let more = self.reader.read_byte_record(&mut self.record).map_err(|e| csv_error(&self.path, &e))?;
+        let more = self
+            .reader
+            .read_byte_record(&mut self.record)
+            .map_err(|e| csv_error(&self.path, &e))?;
         if !more {
             return Ok(None);
         }
@@ -79,7 +103,12 @@ impl RowReader for CsvReader {
                 Ok(v) => *slot = v,
                 Err(problem) => {
                     let value = String::from_utf8_lossy(bytes).into_owned();
-                    return Ok(Some(Err(RowProblem { line, column: parser.name.clone(), value, problem })));
+                    return Ok(Some(Err(RowProblem {
+                        line,
+                        column: parser.name.clone(),
+                        value,
+                        problem,
+                    })));
                 }
             }
         }
@@ -88,17 +117,27 @@ impl RowReader for CsvReader {
 }
 
 fn io_error(path: &Path, e: &std::io::Error) -> RunError {
-    RunError::Io { action: "read", path: path.to_path_buf(), reason: e.to_string() }
+    RunError::Io {
+        action: "read",
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
 }
 
 fn csv_error(path: &Path, e: &csv::Error) -> RunError {
     let line = e.position().map_or(0, |p| p.line());
     let problem = match e.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("the row has {len} cells, but the header has {expected_len}")
         }
         csv::ErrorKind::Io(io) => io.to_string(),
         _ => e.to_string(),
     };
-    RunError::BadFile { path: path.to_path_buf(), line, problem }
+    RunError::BadFile {
+        path: path.to_path_buf(),
+        line,
+        problem,
+    }
 }

@@ -37,9 +37,15 @@ pub trait RowReader {
 
 /// Opens a data file for the declared fields, checking its columns first.
 pub fn open(path: &Path, record: &str, fields: &[Field]) -> Result<Box<dyn RowReader>, RunError> {
-    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     match extension.as_str() {
-        "ndjson" | "jsonl" => Ok(Box::new(ndjson_file::NdjsonReader::open(path, record, fields)?)),
+        "ndjson" | "jsonl" => Ok(Box::new(ndjson_file::NdjsonReader::open(
+            path, record, fields,
+        )?)),
         _ => Ok(Box::new(csv_file::CsvReader::open(path, record, fields)?)),
     }
 }
