@@ -242,12 +242,24 @@ fn seg_check_json_gives_code_line_and_column() {
         diagnostic["file"], "tests/fixtures/check/unknown_name.seg",
         "{json:#}"
     );
-    // `let recency = days_between(last_ordr_at, as_of)` is line 16; the name starts at
-    // column 29.
-    assert_eq!(diagnostic["line"], 16, "{json:#}");
-    assert_eq!(diagnostic["column"], 29, "{json:#}");
+    // `let recency = days_between(last_ordr_at, as_of)` is line 16; columns count from 1.
     let source = std::fs::read_to_string("tests/fixtures/check/unknown_name.seg")
         .expect("the fixture is readable");
     let line = source.lines().nth(15).expect("line 16 exists");
-    assert_eq!(&line[28..28 + "last_ordr_at".len()], "last_ordr_at");
+    let column = line
+        .find("last_ordr_at")
+        .expect("the misspelt name is on line 16")
+        + 1;
+    assert_eq!(diagnostic["line"], 16, "{json:#}");
+    assert_eq!(diagnostic["column"], column, "{json:#}");
+    assert_eq!(diagnostic["end_line"], 16, "{json:#}");
+    assert_eq!(
+        diagnostic["end_column"],
+        column + "last_ordr_at".len(),
+        "{json:#}"
+    );
+    assert_eq!(
+        diagnostic["help"], "did you mean `last_order_at`?",
+        "{json:#}"
+    );
 }

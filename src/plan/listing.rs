@@ -3,16 +3,17 @@
 use std::fmt::Write;
 
 use super::Plan;
-use crate::check::hir::{Hir, PopFunc};
+use crate::check::hir::{Campaign, Hir, PopFunc};
 
 /// The plan as text: one numbered step per line.
 pub fn listing(plan: &Plan, hir: &Hir) -> String {
     let mut steps: Vec<String> = Vec::new();
     let key = &hir.entity.fields[hir.key_field].name;
+    let fields = hir.entity.fields.len();
+    let plural = if fields == 1 { "" } else { "s" };
     steps.push(format!(
-        "load entity `{}` ({} fields, key `{key}`)",
-        hir.entity.name,
-        hir.entity.fields.len()
+        "load entity `{}` ({fields} field{plural}, key `{key}`)",
+        hir.entity.name
     ));
     for (level, stage) in plan.stages.iter().enumerate() {
         let level = level + 1;
@@ -64,8 +65,7 @@ pub fn listing(plan: &Plan, hir: &Hir) -> String {
         steps.push(format!("segment `{}`", s.name));
     }
     for &c in &plan.campaign_order {
-        let campaign = &hir.campaigns[c];
-        steps.push(campaign_step(hir, c, campaign));
+        steps.push(campaign_step(hir, &hir.campaigns[c]));
     }
     let mut outputs = vec!["assignments.csv".to_string()];
     outputs.extend(
@@ -88,7 +88,7 @@ pub fn listing(plan: &Plan, hir: &Hir) -> String {
     out
 }
 
-fn campaign_step(hir: &Hir, _index: usize, campaign: &crate::check::hir::Campaign) -> String {
+fn campaign_step(hir: &Hir, campaign: &Campaign) -> String {
     let mut parts = vec![format!("priority {}", campaign.priority)];
     if let Some((from, to)) = campaign.window {
         parts.push(format!("window {from} .. {to}"));
@@ -110,13 +110,13 @@ fn campaign_step(hir: &Hir, _index: usize, campaign: &crate::check::hir::Campaig
     if let Some(cap) = campaign.cap {
         parts.push(format!("cap {cap}"));
     }
-    let actions: Vec<&str> = campaign
-        .variants
-        .iter()
-        .flat_map(|v| &v.dos)
-        .filter_map(|d| hir.actions.get(d.action))
-        .map(|a| a.name.as_str())
-        .collect();
+    let mut actions: Vec<&str> = Vec::new();
+    for d in campaign.variants.iter().flat_map(|v| &v.dos) {
+        let name = hir.actions[d.action].name.as_str();
+        if !actions.contains(&name) {
+            actions.push(name);
+        }
+    }
     format!(
         "campaign `{}` ({}): eligible, bucket, rank, walk; emits {}",
         campaign.name,

@@ -1,0 +1,285 @@
+//! End to end: `../shared/bench/bench.seg` on `gen_data.py --customers 2000` data.
+//!
+//! Checks the invariants of a run (one row per entity, counts that add up, budget and
+//! cap respected, determinism) and, where the Python `duckdb` package is installed (CI
+//! installs it), that seg writes exactly what the DuckDB oracle writes — also with a
+//! small budget and cap so that the walk really cuts.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value as Json;
+
+const AS_OF: &str = "2026-06-30";
+
+fn shared() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(name)
+}
+
+/// The 2000-customer data set, generated once per target folder.
+fn data() -> PathBuf {
+    let dir = tmp("bench2k");
+    if !dir.join("messages.csv").exists() {
+        let status = Command::new("python3")
+            .arg(shared().join("gen_data.py"))
+            .args(["--customers", "2000", "--out"])
+            .arg(&dir)
+            .status()
+            .expect("python3 runs gen_data.py");
+        assert!(status.success(), "gen_data.py failed");
+    }
+    dir
+}
+
+fn seg_run(rules: &Path, out: &Path) {
+    let data = data();
+    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .arg("run")
+        .arg(rules)
+        .arg(format!(
+            "--data=customer={}",
+            data.join("customers.csv").display()
+        ))
+        .arg(format!(
+            "--data=orders={}",
+            data.join("orders.csv").display()
+        ))
+        .arg(format!(
+            "--data=messages={}",
+            data.join("messages.csv").display()
+        ))
+        .args(["--as-of", AS_OF, "--out"])
+        .arg(out)
+        .output()
+        .expect("seg runs");
+    assert!(
+        output.status.success(),
+        "seg run failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_path(path).expect("output csv opens");
+    let header = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.expect("csv row").iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+fn summary(out: &Path) -> Json {
+    serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("summary.json"))
+        .expect("summary is JSON")
+}
+
+fn count(json: &Json) -> u64 {
+    json.as_u64().expect("a count")
+}
+
+#[test]
+fn bench_outputs_are_deterministic() {
+    let rules = shared().join("bench.seg");
+    let (a, b) = (tmp("bench_run_a"), tmp("bench_run_b"));
+    seg_run(&rules, &a);
+    seg_run(&rules, &b);
+    for file in [
+        "assignments.csv",
+        "actions/coupon.csv",
+        "actions/recommend.csv",
+        "summary.json",
+    ] {
+        let (x, y) = (
+            std::fs::read(a.join(file)).expect("first"),
+            std::fs::read(b.join(file)).expect("second"),
+        );
+        assert!(x == y, "{file} differs between two runs");
+    }
+}
+
+#[test]
+fn bench_invariants_hold() {
+    let out = tmp("bench_invariants");
+    seg_run(&shared().join("bench.seg"), &out);
+    let (header, rows) = read_csv(&out.join("assignments.csv"));
+    assert_eq!(
+        header,
+        ["customer_id", "rfm", "lifecycle", "segments", "campaigns"]
+    );
+    assert_eq!(rows.len(), 2000, "one row per customer");
+    let keys: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert!(
+        keys.windows(2).all(|w| w[0].as_bytes() < w[1].as_bytes()),
+        "sorted by key, no duplicates"
+    );
+    assert!(
+        rows.iter()
+            .all(|r| r[4].split(';').filter(|c| !c.is_empty()).count() <= 1),
+        "policy: one campaign each"
+    );
+
+    let s = summary(&out);
+    assert_eq!(count(&s["entities"]), 2000);
+    for (name, sizes) in s["segmentations"].as_object().expect("segmentations") {
+        let total: u64 = sizes.as_object().expect("sizes").values().map(count).sum();
+        assert_eq!(total, 2000, "segmentation {name} covers everyone");
+    }
+    let events: u64 = s["events"]
+        .as_object()
+        .expect("events")
+        .values()
+        .map(|e| count(&e["read"]))
+        .sum();
+    assert_eq!(events, count(&s["events_read"]));
+
+    let (_, coupons) = read_csv(&out.join("actions/coupon.csv"));
+    for (name, c) in s["campaigns"].as_object().expect("campaigns") {
+        let accepted = count(&c["holdout"]) + count(&c["treated"]);
+        assert_eq!(
+            count(&c["eligible"]),
+            count(&c["skipped"]) + accepted + count(&c["cut"]),
+            "{name}: funnel adds up"
+        );
+        let per_variant: u64 = c["variants"]
+            .as_object()
+            .expect("variants")
+            .values()
+            .map(count)
+            .sum();
+        assert_eq!(
+            per_variant,
+            count(&c["treated"]),
+            "{name}: variants add up to treated"
+        );
+        let listed = rows
+            .iter()
+            .filter(|r| r[4].starts_with(&format!("{name}:")))
+            .count() as u64;
+        assert_eq!(
+            listed, accepted,
+            "{name}: accepted entities appear in assignments.csv"
+        );
+    }
+    let at_risk = &s["campaigns"]["save_at_risk"];
+    let cost: f64 = coupons
+        .iter()
+        .filter(|r| r[1] == "save_at_risk")
+        .map(|r| r[6].parse::<f64>().expect("cost"))
+        .sum();
+    assert!(cost <= 250_000.0, "treated cost stays within the budget");
+    assert_eq!(
+        cost,
+        at_risk["total_cost"].as_f64().expect("total_cost"),
+        "summary cost = sum of action costs"
+    );
+    assert!(
+        count(&s["campaigns"]["winback"]["treated"]) <= 100_000,
+        "cap respected"
+    );
+    let coupon_keys: HashSet<(&str, &str)> = coupons
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str()))
+        .collect();
+    assert_eq!(
+        coupon_keys.len(),
+        coupons.len(),
+        "one coupon per treated entity and campaign"
+    );
+}
+
+/// Whether the oracle can run here; CI installs `duckdb`, so there it must.
+fn oracle_available() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import duckdb"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        ok || std::env::var_os("CI").is_none(),
+        "CI must have the Python duckdb package"
+    );
+    ok
+}
+
+fn oracle(out: &Path, overrides: &[&str]) {
+    let mut command = Command::new("python3");
+    command
+        .arg(shared().join("reference_duckdb.py"))
+        .arg("--data")
+        .arg(data())
+        .args(["--as-of", AS_OF, "--out"])
+        .arg(out);
+    for o in overrides {
+        command.args(["--override", o]);
+    }
+    let status = command.status().expect("python3 runs the oracle");
+    assert!(status.success(), "reference_duckdb.py failed");
+}
+
+fn compare(expected: &Path, actual: &Path) {
+    let output = Command::new("python3")
+        .arg(shared().join("compare.py"))
+        .arg(expected)
+        .arg(actual)
+        .output()
+        .expect("compare.py runs");
+    assert!(
+        output.status.success(),
+        "seg differs from the oracle:\n{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let (x, y) = (summary(expected), summary(actual));
+    let flat = |j: &Json| j.to_string();
+    assert_eq!(flat(&x), flat(&y), "summary.json differs from the oracle's");
+}
+
+#[test]
+fn bench_matches_duckdb_oracle() {
+    if !oracle_available() {
+        return;
+    }
+    let (expected, actual) = (tmp("oracle_expected"), tmp("oracle_actual"));
+    oracle(&expected, &[]);
+    seg_run(&shared().join("bench.seg"), &actual);
+    compare(&expected, &actual);
+}
+
+#[test]
+fn bench_with_small_budget_and_cap_matches_duckdb_oracle() {
+    if !oracle_available() {
+        return;
+    }
+    let rules = std::fs::read_to_string(shared().join("bench.seg")).expect("bench.seg");
+    let small = rules
+        .replace("budget 250000", "budget 500")
+        .replace("cap 100000", "cap 40");
+    assert_ne!(
+        small, rules,
+        "bench.seg still has the budget and cap this test shrinks"
+    );
+    let small_rules = tmp("bench_small.seg");
+    std::fs::write(&small_rules, small).expect("write rules");
+    let (expected, actual) = (tmp("oracle_small_expected"), tmp("oracle_small_actual"));
+    oracle(&expected, &["save_at_risk.budget=500", "winback.cap=40"]);
+    seg_run(&small_rules, &actual);
+    compare(&expected, &actual);
+    let s = summary(&actual);
+    let cut: BTreeMap<&str, u64> = ["save_at_risk", "winback"]
+        .iter()
+        .map(|c| (*c, count(&s["campaigns"][c]["cut"])))
+        .collect();
+    assert!(
+        cut.values().all(|&n| n > 0),
+        "the walk cuts in both campaigns: {cut:?}"
+    );
+}
