@@ -2,11 +2,12 @@
 
 /// The candidate closest to `name`, if one is close enough to be a likely typo.
 pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
+    let length = name.chars().count();
+    let limit = (length / 3).max(1);
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(name, c), c))
-        .filter(|(d, c)| *d <= limit || c.starts_with(name) && name.len() >= 3)
+        .filter(|(d, c)| (*d <= limit && *d < length) || (c.starts_with(name) && length >= 3))
         .min_by_key(|(d, c)| (*d, *c))
         .map(|(_, c)| c)
 }
