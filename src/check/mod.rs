@@ -12,7 +12,7 @@ mod error;
 mod expr;
 pub mod hir;
 mod schema;
-mod suggest;
+pub(crate) mod suggest;
 pub mod types;
 
 use std::collections::HashMap;

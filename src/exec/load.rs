@@ -14,6 +14,7 @@ use super::population;
 use super::read::{self, RowProblem, RowReader};
 use super::value::Value;
 use crate::check::hir::{Const, Hir};
+use crate::check::suggest::help_for;
 use crate::check::types::{Ty, Type};
 use crate::plan::Stage;
 use crate::syntax::ast::Literal;
@@ -83,10 +84,10 @@ pub fn bind_files(hir: &Hir, data: &[(String, PathBuf)]) -> Result<Vec<PathBuf>,
         .collect();
     for (name, _) in data {
         if !names.contains(&name.as_str()) {
-            let list: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+            let help = help_for(name, "entity or events name", names.iter().copied());
             return Err(RunError::UnknownData {
                 name: name.clone(),
-                help: format!("the program's data names are {}", list.join(", ")),
+                help,
             });
         }
     }
@@ -109,12 +110,7 @@ pub fn bind_params(hir: &Hir, overrides: &[(String, String)]) -> Result<Vec<Valu
     let mut values: Vec<Value> = hir.params.iter().map(|p| Value::from(&p.default)).collect();
     for (name, text) in overrides {
         let Some(i) = hir.params.iter().position(|p| p.name == *name) else {
-            let list: Vec<String> = hir.params.iter().map(|p| format!("`{}`", p.name)).collect();
-            let help = if list.is_empty() {
-                "the program declares no `param`".into()
-            } else {
-                format!("the params are {}", list.join(", "))
-            };
+            let help = help_for(name, "param", hir.params.iter().map(|p| p.name.as_str()));
             return Err(RunError::BadParam {
                 message: format!("unknown param `{name}`"),
                 help,
