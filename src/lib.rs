@@ -5,6 +5,7 @@ pub mod diagnostics;
 pub mod exec;
 pub mod plan;
 pub mod syntax;
+pub mod testing;
 
 use std::path::Path;
 

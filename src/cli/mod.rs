@@ -2,8 +2,10 @@
 //! rendered here and nowhere else.
 
 mod check;
+mod paths;
 mod plan;
 mod run;
+mod test;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -30,6 +32,8 @@ enum Command {
     Plan(plan::Args),
     /// Evaluate a program over data files and write assignments, actions and a summary.
     Run(run::Args),
+    /// Run the `test` blocks of `.seg` files or folders.
+    Test(test::Args),
 }
 
 /// Runs the command line and returns its exit code.
@@ -39,6 +43,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Test(args) => test::run(&args),
     }
 }
 

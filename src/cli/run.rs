@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use seg::exec::{RunInput, write};
+use seg::exec::{RunInput, Source, write};
 
 /// Arguments of `seg run`.
 #[derive(Debug, clap::Args)]
@@ -39,8 +39,13 @@ pub fn run(args: &Args) -> ExitCode {
         return ExitCode::from(1);
     };
     let plan = seg::plan::plan(&hir, args.with_values);
+    let data = args
+        .data
+        .iter()
+        .map(|(name, path)| (name.clone(), Source::File(path.clone())))
+        .collect();
     let input = RunInput {
-        data: args.data.clone(),
+        data,
         as_of: args.as_of,
         params: args.params.clone(),
         max_rejects: args.max_rejects,

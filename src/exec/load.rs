@@ -11,7 +11,7 @@ use super::accumulate::Accumulator;
 use super::error::RunError;
 use super::eval::{Row, World};
 use super::population;
-use super::read::{self, RowProblem, RowReader};
+use super::read::{self, RowProblem, RowReader, Source};
 use super::value::Value;
 use crate::check::hir::{Const, Hir};
 use crate::check::suggest::help_for;
@@ -78,7 +78,7 @@ impl RejectSink {
 }
 
 /// The file of the entity (index 0) and of each stream, in program order.
-pub fn bind_files(hir: &Hir, data: &[(String, PathBuf)]) -> Result<Vec<PathBuf>, RunError> {
+pub fn bind_files(hir: &Hir, data: &[(String, Source)]) -> Result<Vec<Source>, RunError> {
     let names: Vec<&str> = std::iter::once(hir.entity.name.as_str())
         .chain(hir.streams.iter().map(|s| s.record.name.as_str()))
         .collect();
@@ -155,7 +155,7 @@ fn param_value(text: &str, ty: &Type) -> Result<Value, String> {
 }
 
 /// Opens every bound file (checking columns) before any row is read.
-pub fn open_all(hir: &Hir, files: &[PathBuf]) -> Result<Vec<Box<dyn RowReader>>, RunError> {
+pub fn open_all(hir: &Hir, files: &[Source]) -> Result<Vec<Box<dyn RowReader>>, RunError> {
     let mut readers = vec![read::open(&files[0], &hir.entity.name, &hir.entity.fields)?];
     for (stream, path) in hir.streams.iter().zip(&files[1..]) {
         readers.push(read::open(
@@ -248,7 +248,7 @@ pub fn run_stage(
     world: &mut World,
     stage: &Stage,
     index: &FxHashMap<Arc<str>, u32>,
-    files: &[PathBuf],
+    files: &[Source],
     readers: &mut [Option<Box<dyn RowReader>>],
     counts: &mut [FileCounts],
     rejects: &mut RejectSink,
@@ -279,7 +279,7 @@ pub fn run_stage(
             stream,
             &pass.aggregates,
             index,
-            &files[stream],
+            files[stream].path(),
             reader,
             &mut pass_counts,
             rejects,

@@ -14,16 +14,17 @@ pub mod read;
 mod value;
 pub mod write;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 pub use campaign::{ActionRow, CampaignResult, HOLDOUT, bucket};
 pub use error::RunError;
+pub use eval::compare_op;
 pub use eval::{PopValue, Row, World};
 pub use load::{RejectSink, Rejected};
-pub use value::{Value, decimal_text};
+pub use read::Source;
+pub use value::{Value, compare, decimal_text};
 
 use crate::check::hir::Hir;
 use crate::plan::Plan;
@@ -31,8 +32,8 @@ use crate::plan::Plan;
 /// What a run is given besides the program.
 #[derive(Debug, Clone)]
 pub struct RunInput {
-    /// `--data NAME=FILE` bindings.
-    pub data: Vec<(String, PathBuf)>,
+    /// `--data NAME=FILE` bindings (or in-memory rows, for tests).
+    pub data: Vec<(String, Source)>,
     /// The run's date.
     pub as_of: NaiveDate,
     /// `--param K=V` overrides, as written.
@@ -55,7 +56,10 @@ pub struct FileCounts {
 }
 
 /// Everything a run computed.
-pub struct Outcome {
+pub struct Outcome<'h> {
+    /// Every value computed per entity (fields, aggregates, population functions,
+    /// materialized `let`s), to evaluate any expression after the run.
+    pub world: World<'h>,
     /// Entity keys in their output text form, by entity index.
     pub keys: Vec<Arc<str>>,
     /// Entity indices sorted by key (byte order).
@@ -76,17 +80,15 @@ pub struct Outcome {
     pub stream_counts: Vec<FileCounts>,
     /// Rows sent to rejects.csv.
     pub rejected: Vec<Rejected>,
-    /// The run's date.
-    pub as_of: NaiveDate,
 }
 
 /// Runs a planned program over data files.
-pub fn run(hir: &Hir, plan: &Plan, input: &RunInput) -> Result<Outcome, RunError> {
+pub fn run<'h>(hir: &'h Hir, plan: &Plan, input: &RunInput) -> Result<Outcome<'h>, RunError> {
     let files = load::bind_files(hir, &input.data)?;
     let params = load::bind_params(hir, &input.params)?;
     let mut readers = load::open_all(hir, &files)?;
     let mut rejects = RejectSink::new(input.max_rejects);
-    let entity = load::load_entity(hir, &files[0], readers.remove(0), &mut rejects)?;
+    let entity = load::load_entity(hir, files[0].path(), readers.remove(0), &mut rejects)?;
     let mut world = World {
         hir,
         as_of: input.as_of,
@@ -120,6 +122,7 @@ pub fn run(hir: &Hir, plan: &Plan, input: &RunInput) -> Result<Outcome, RunError
         None
     };
     Ok(Outcome {
+        world,
         keys: entity.keys,
         by_key: entity.by_key,
         segmentations,
@@ -130,7 +133,6 @@ pub fn run(hir: &Hir, plan: &Plan, input: &RunInput) -> Result<Outcome, RunError
         entity_counts: entity.counts,
         stream_counts,
         rejected: rejects.into_rows(),
-        as_of: input.as_of,
     })
 }
 

@@ -281,7 +281,7 @@ pub fn summary(hir: &Hir, outcome: &Outcome) -> Json {
     object(vec![
         (
             "as_of",
-            Json::String(outcome.as_of.format("%Y-%m-%d").to_string()),
+            Json::String(outcome.world.as_of.format("%Y-%m-%d").to_string()),
         ),
         ("entities", int(outcome.keys.len() as u64)),
         ("events_read", int(total(|c| c.read))),

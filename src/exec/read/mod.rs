@@ -5,9 +5,11 @@
 
 mod cell;
 mod csv_file;
+mod memory;
 mod ndjson_file;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use cell::{parse_date, parse_datetime, parse_decimal};
 
@@ -35,8 +37,41 @@ pub trait RowReader {
     fn next_row(&mut self, row: &mut [Value]) -> Result<Option<Result<u64, RowProblem>>, RunError>;
 }
 
-/// Opens a data file for the declared fields, checking its columns first.
-pub fn open(path: &Path, record: &str, fields: &[Field]) -> Result<Box<dyn RowReader>, RunError> {
+/// Where the rows of the entity or an events stream come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A `.csv`, `.ndjson` or `.jsonl` file.
+    File(PathBuf),
+    /// Rows already typed in declared field order (test records), each with the line of
+    /// the source it came from; `label` names them in messages.
+    Rows {
+        /// What the rows are, for messages (e.g. `tests.seg (records of orders)`).
+        label: PathBuf,
+        /// The rows.
+        rows: Arc<Vec<(u64, Vec<Value>)>>,
+    },
+}
+
+impl Source {
+    /// The path that names this source in messages.
+    pub fn path(&self) -> &Path {
+        match self {
+            Source::File(path) => path,
+            Source::Rows { label, .. } => label,
+        }
+    }
+}
+
+/// Opens a source for the declared fields, checking a file's columns first.
+pub fn open(
+    source: &Source,
+    record: &str,
+    fields: &[Field],
+) -> Result<Box<dyn RowReader>, RunError> {
+    let path = match source {
+        Source::File(path) => path,
+        Source::Rows { rows, .. } => return Ok(Box::new(memory::MemoryReader::new(rows.clone()))),
+    };
     let extension = path
         .extension()
         .and_then(|e| e.to_str())

@@ -1,0 +1,68 @@
+//! Finding program roots among the paths given to `seg check` and `seg test`.
+//!
+//! Each file given is a program root. In a folder (searched recursively), every `.seg`
+//! file that no other file of the folder imports is a root, so a shared `schema.seg` is
+//! checked through the files that import it.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use seg::syntax::{FileId, ast, parse_module};
+
+/// The program roots among the given paths.
+pub fn roots(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut roots = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut files = BTreeSet::new();
+            collect_seg_files(path, &mut files)
+                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+            let imported: BTreeSet<PathBuf> = files.iter().flat_map(|f| imports_of(f)).collect();
+            roots.extend(
+                files
+                    .into_iter()
+                    .filter(|f| !imported.contains(&canonical(f))),
+            );
+        } else if path.exists() {
+            roots.push(path.clone());
+        } else {
+            return Err(format!("no such file or folder: `{}`", path.display()));
+        }
+    }
+    Ok(roots)
+}
+
+fn collect_seg_files(dir: &Path, out: &mut BTreeSet<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_seg_files(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "seg") {
+            out.insert(path);
+        }
+    }
+    Ok(())
+}
+
+/// The canonical paths a file imports (none when it does not parse).
+fn imports_of(file: &Path) -> Vec<PathBuf> {
+    let Ok(text) = std::fs::read_to_string(file) else {
+        return Vec::new();
+    };
+    let Ok(module) = parse_module(FileId(0), text.trim_start_matches('\u{feff}')) else {
+        return Vec::new();
+    };
+    let dir = file.parent().unwrap_or(Path::new("."));
+    module
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            ast::Item::Import(import) => Some(canonical(&dir.join(&import.path.value))),
+            _ => None,
+        })
+        .collect()
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}
