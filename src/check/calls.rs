@@ -108,6 +108,7 @@ impl Checker<'_> {
         };
         if matches!(func, AggFunc::First | AggFunc::Last)
             && self.streams[stream].time_field.is_none()
+            && !self.bad_time_streams.contains(&stream)
         {
             self.error(CheckError::NoTimeField {
                 func: func.name().into(),
@@ -223,7 +224,18 @@ impl Checker<'_> {
             .iter()
             .map(|s| s.record.name.as_str())
             .collect();
-        let help = if streams.is_empty() {
+        let owner = self.streams.iter().find(|s| s.record.field(name).is_some());
+        let help = if let Some(stream) = owner {
+            let call = if func.takes_stream() {
+                format!("{}({})", func.name(), stream.record.name)
+            } else {
+                format!("{}({}.{name})", func.name(), stream.record.name)
+            };
+            format!(
+                "`{name}` is a field of `{}`: did you mean `{call}`?",
+                stream.record.name
+            )
+        } else if streams.is_empty() {
             "declare an `events` stream first; to combine values per entity use `least`, `greatest` or arithmetic".into()
         } else {
             format!(
@@ -383,7 +395,11 @@ impl Checker<'_> {
             );
         }
         let (func_kind, arity, signature) = match func.name.as_str() {
-            "count" => (MetricFunc::Count, 0, "count()"),
+            "count" => (
+                MetricFunc::Count,
+                0,
+                "count()` counts entities; to count events, define `let n = count(EVENTS)` and use `sum(n)",
+            ),
             "rate" => (MetricFunc::Rate, 1, "rate(CONDITION)"),
             "sum" => (MetricFunc::Sum, 1, "sum(VALUE)"),
             "avg" => (MetricFunc::Avg, 1, "avg(VALUE)"),
@@ -407,6 +423,21 @@ impl Checker<'_> {
             return self.arity(func, words, args.len(), signature, span);
         }
         let arg = args.first().map(|a| self.expr(a, Scope::Entity));
+        if let Some(a) = &arg {
+            let numeric = matches!(
+                func_kind,
+                MetricFunc::Sum | MetricFunc::Avg | MetricFunc::Percentile(_)
+            );
+            if numeric && !a.ty.is_numeric() && a.ty.ty != Ty::Null {
+                let context = format!("the metric aggregate `{}`", func.name);
+                self.mismatch(
+                    &context,
+                    "a number",
+                    a,
+                    "sum, average and percentiles range over numeric values",
+                );
+            }
+        }
         let (func_kind, ty) = match (func_kind, &arg) {
             (MetricFunc::Count, _) => (func_kind, Type::of(Ty::Int)),
             (MetricFunc::Rate, Some(a)) => {
@@ -454,7 +485,13 @@ impl Checker<'_> {
     /// Scalar functions: checks arity and argument types, and infers the result type.
     fn scalar(&mut self, func: &ast::Ident, args: &[ast::Expr], span: Span, scope: Scope) -> TExpr {
         let Some((f, min, max, signature)) = scalar_signature(&func.name) else {
-            let help = help_for(&func.name, "function", FUNCTIONS.iter().copied());
+            let help = match super::suggest::closest(&func.name, FUNCTIONS.iter().copied()) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => {
+                    "LANGUAGE.md section 3 lists the scalar, aggregate and population functions"
+                        .into()
+                }
+            };
             self.error(CheckError::UnknownFunction {
                 name: func.name.clone(),
                 span: func.span,

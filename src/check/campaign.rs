@@ -1,12 +1,14 @@
 //! Check stage: campaigns, their clauses, `do` statements and variants.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use super::decls::duplicate;
 use super::expr::literal;
 use super::hir::{Campaign, Const, Do, RankKey, TExpr, TExprKind, Variant};
+use super::schema::with_article;
 use super::suggest::help_for;
 use super::types::{Ty, Type};
 use super::{Checker, Decl, Scope};
@@ -130,19 +132,28 @@ impl Checker<'_> {
     }
 
     fn check_variants(&mut self, decl: &ast::CampaignDecl, campaign: &Campaign) {
-        let mut names = HashSet::new();
+        let mut seen: HashMap<&str, Span> = HashMap::new();
         let mut total = Decimal::ZERO;
         for clause in &decl.clauses {
-            if let ClauseKind::Variant(v) = &clause.kind {
-                total += v.weight;
-                if !names.insert(v.name.name.as_str()) || v.name.name == "holdout" {
-                    self.error(CheckError::DuplicateName {
-                        name: v.name.name.clone(),
-                        span: v.name.span,
-                        first: None,
-                        help: "variant names within a campaign must differ, and `holdout` names the control group".into(),
-                    });
-                }
+            let ClauseKind::Variant(v) = &clause.kind else {
+                continue;
+            };
+            total += v.weight;
+            if v.name.name == "holdout" {
+                self.error(CheckError::BadClause {
+                    message: "a variant cannot be called `holdout`".into(),
+                    span: v.name.span,
+                    help: "`holdout` names the control group in the outputs; choose another name"
+                        .into(),
+                });
+            } else if let Some(first) = seen.get(v.name.name.as_str()) {
+                self.error(duplicate(
+                    &v.name,
+                    *first,
+                    "variant names within a campaign must differ",
+                ));
+            } else {
+                seen.insert(&v.name.name, v.name.span);
             }
         }
         if total != Decimal::ONE_HUNDRED {
@@ -162,7 +173,11 @@ impl Checker<'_> {
         else {
             return;
         };
-        let has_cost = campaign.variants.iter().flat_map(|v| &v.dos).any(|d| {
+        let dos = || campaign.variants.iter().flat_map(|v| &v.dos);
+        if dos().any(|d| d.action >= self.actions.len()) {
+            return; // an unknown action is reported already
+        }
+        let has_cost = dos().any(|d| {
             self.actions
                 .get(d.action)
                 .is_some_and(|a| a.cost_field.is_some())
@@ -242,13 +257,7 @@ impl Checker<'_> {
             .when
             .iter()
             .flat_map(|w| w.conjuncts())
-            .filter_map(|c| match &c.kind {
-                ExprKind::IsNull {
-                    operand,
-                    negated: true,
-                } => Some(operand.as_ref()),
-                _ => None,
-            })
+            .filter_map(not_null_operand)
             .collect();
         let values = self.payload(action, stmt, &guarded);
         Do {
@@ -343,9 +352,7 @@ impl Checker<'_> {
                 context,
                 found: value.ty.to_string(),
                 span: value.span,
-                help: format!(
-                    "add `when {e} is not null` to the `do`, or write `coalesce({e}, DEFAULT)`"
-                ),
+                help: null_guard_help(e),
             });
             return;
         }
@@ -366,7 +373,10 @@ impl Checker<'_> {
                 &context,
                 &expected.ty.to_string(),
                 value,
-                &format!("give `{field}` a {} value", expected.ty),
+                &format!(
+                    "give `{field}` {} value",
+                    with_article(&expected.ty.to_string())
+                ),
             );
         }
     }
@@ -430,5 +440,40 @@ fn clause_name(kind: &ClauseKind) -> &'static str {
         ClauseKind::Salt(_) => "salt",
         ClauseKind::Do(_) => "do",
         ClauseKind::Variant(_) => "variant",
+    }
+}
+
+/// How to make a nullable payload value acceptable.
+fn null_guard_help(e: &ast::Expr) -> String {
+    let e = e.unparenthesized();
+    match &e.kind {
+        ExprKind::Call { func, .. } if func.name == "coalesce" => {
+            "give `coalesce` a last argument that cannot be null".into()
+        }
+        ExprKind::Name(_) | ExprKind::Path(..) | ExprKind::Call { .. } => {
+            format!("add `when {e} is not null` to the `do`, or write `coalesce({e}, DEFAULT)`")
+        }
+        _ => format!("add `when ({e}) is not null` to the `do`, or write `coalesce({e}, DEFAULT)`"),
+    }
+}
+
+/// `E` when a condition says `E is not null` (or `not (E is null)`).
+fn not_null_operand(condition: &ast::Expr) -> Option<&ast::Expr> {
+    match &condition.unparenthesized().kind {
+        ExprKind::IsNull {
+            operand,
+            negated: true,
+        } => Some(operand),
+        ExprKind::Unary {
+            op: ast::UnaryOp::Not,
+            operand,
+        } => match &operand.unparenthesized().kind {
+            ExprKind::IsNull {
+                operand,
+                negated: false,
+            } => Some(operand),
+            _ => None,
+        },
+        _ => None,
     }
 }

@@ -111,18 +111,14 @@ impl<'a> Checker<'a> {
             if let Some((decl, span)) = self.names.get(&field.name)
                 && !matches!(
                     decl,
-                    Decl::Entity
-                        | Decl::Events(_)
-                        | Decl::Action(_)
-                        | Decl::Campaign
-                        | Decl::Metric
+                    Decl::Entity | Decl::Action(_) | Decl::Campaign | Decl::Metric
                 )
             {
                 clashes.push(CheckError::DuplicateName {
                         name: field.name.clone(),
                         span: *span,
                         first: (span.file == field.span.file).then_some(field.span),
-                        help: "an entity field and a `let`, `param` or segment cannot share a name; rename one".into(),
+                        help: "an entity field and a `let`, `param`, segment or events stream cannot share a name; rename one".into(),
                     });
             }
         }

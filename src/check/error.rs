@@ -17,8 +17,10 @@ pub enum CheckError {
         /// The name as written.
         name: String,
         /// Where it stands.
-        #[label("not an entity field, `let`, `param`, segment or segmentation")]
+        #[label("{label}")]
         span: Span,
+        /// What the name is not (depends on where it stands).
+        label: String,
         /// A suggestion or what names may be used.
         help: String,
     },

@@ -170,9 +170,18 @@ impl Checker<'_> {
                 .map(|(n, _)| n.clone()),
         );
         candidates.sort();
+        candidates.dedup();
         let help = help_for(&id.name, "name", candidates.iter().map(String::as_str));
+        let label = match scope {
+            Scope::Event(stream) => format!(
+                "not a field of `{}`, nor an entity field, `let`, `param` or segment",
+                self.streams[stream].record.name
+            ),
+            _ => "not an entity field, `let`, `param`, segment or segmentation".to_string(),
+        };
         self.error(CheckError::UnknownName {
             name: id.name.clone(),
+            label,
             span: id.span,
             help,
         });
@@ -181,7 +190,16 @@ impl Checker<'_> {
 
     /// `a.b`: only a segmentation's segment is a value.
     fn path(&mut self, a: &ast::Ident, b: &ast::Ident, span: Span) -> TExpr {
-        match self.names.get(&a.name).map(|(d, _)| *d) {
+        let is_field = self
+            .entity
+            .as_ref()
+            .is_some_and(|e| e.field(&a.name).is_some());
+        let decl = if is_field {
+            Some(Decl::Entity)
+        } else {
+            self.names.get(&a.name).map(|(d, _)| *d)
+        };
+        match decl {
             Some(Decl::Segmentation(i)) => self.segment_of(i, a, b, span),
             Some(Decl::Events(_)) => self.misplaced(
                 format!("`{}.{}` stands here outside an aggregate", a.name, b.name),
@@ -197,15 +215,17 @@ impl Checker<'_> {
                 "`A.B` names a segment of a segmentation, or an events field inside an aggregate",
             ),
             None => {
-                let candidates: Vec<&str> = self
+                let mut candidates: Vec<&str> = self
                     .names
                     .iter()
                     .filter(|(_, (d, _))| matches!(d, Decl::Segmentation(_) | Decl::Events(_)))
                     .map(|(n, _)| n.as_str())
                     .collect();
+                candidates.sort();
                 let help = help_for(&a.name, "segmentation", candidates);
                 self.error(CheckError::UnknownName {
                     name: a.name.clone(),
+                    label: "not a segmentation or events stream".into(),
                     span: a.span,
                     help,
                 });
@@ -310,7 +330,13 @@ impl Checker<'_> {
         if values.iter().any(|v| v == s) {
             return;
         }
-        let help = help_for(s, "value", values.iter().map(String::as_str));
+        let help = match super::suggest::closest(s, values.iter().map(String::as_str)) {
+            Some(best) => format!("did you mean \"{best}\"?"),
+            None => {
+                let all: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
+                format!("the values are {}", all.join(", "))
+            }
+        };
         self.error(CheckError::EnumValue {
             value: s.clone(),
             enum_type: ty.ty.to_string(),
@@ -336,17 +362,9 @@ impl Checker<'_> {
         if op == BinaryOp::Add && a.ty.ty == Ty::Duration && b.ty.is_temporal() {
             return Type::of(b.ty.ty.clone());
         }
-        let help = if a.ty.is_temporal() && b.ty.is_temporal() {
-            "to count the days between two dates, use `days_between(a, b)`"
-        } else {
-            "add or subtract numbers, or a duration (`30 days`) to or from a date or datetime"
-        };
-        let expected = if a.ty.is_temporal() {
-            "a duration".to_string()
-        } else {
-            format!("a number like {}", a.ty)
-        };
-        self.mismatch(&format!("`{}`", op.symbol()), &expected, b, help);
+        let (culprit, expected, help) = additive_problem(op, a, b);
+        let help = format!("the operands are {} and {}; {help}", a.ty, b.ty);
+        self.mismatch(&format!("`{}`", op.symbol()), expected, culprit, &help);
         Type::error()
     }
 
@@ -495,4 +513,59 @@ pub(super) fn literal(lit: &Literal, span: Span) -> TExpr {
         Literal::Duration(n, unit) => (Const::Duration(*n, *unit), Ty::Duration),
     };
     typed(TExprKind::Const(value), Type::of(ty), span)
+}
+
+/// Which operand of a bad `+`/`-` to blame, what it should be, and how to fix it.
+fn additive_problem<'e>(
+    op: BinaryOp,
+    a: &'e TExpr,
+    b: &'e TExpr,
+) -> (&'e TExpr, &'static str, &'static str) {
+    let is_duration = |x: &TExpr| x.ty.ty == Ty::Duration;
+    if a.ty.is_text() || b.ty.is_text() {
+        let culprit = if a.ty.is_text() { a } else { b };
+        return (culprit, "a number", "to join texts, use `concat(a, b)`");
+    }
+    if a.ty.is_temporal() && b.ty.is_temporal() {
+        return (
+            b,
+            "a duration",
+            "to count the days between two dates, use `days_between(a, b)`",
+        );
+    }
+    if a.ty.is_temporal() {
+        return (
+            b,
+            "a duration",
+            "write a duration such as `365 days`, or `days(n)` for an int `n`",
+        );
+    }
+    if is_duration(a) && is_duration(b) {
+        return (
+            a,
+            "a date or datetime",
+            "a duration is added to a date or datetime: `as_of - 30 days`",
+        );
+    }
+    if is_duration(a) && op == BinaryOp::Sub {
+        return (
+            a,
+            "a date or datetime",
+            "subtract the duration from the date: `as_of - 30 days`",
+        );
+    }
+    if is_duration(a) || is_duration(b) {
+        let culprit = if is_duration(a) { b } else { a };
+        return (
+            culprit,
+            "a date or datetime",
+            "a duration is added to a date or datetime: `as_of - 30 days`",
+        );
+    }
+    let culprit = if a.ty.is_numeric() { b } else { a };
+    (
+        culprit,
+        "a number",
+        "add and subtract numbers, or a duration to or from a date",
+    )
 }

@@ -80,7 +80,8 @@ enum LetState {
 struct Checker<'a> {
     names: HashMap<String, (Decl, Span)>,
     entity: Option<Record>,
-    key_field: usize,
+    key_field: Option<usize>,
+    bad_time_streams: Vec<usize>,
     streams: Vec<hir::Stream>,
     pending_stream_decls: Vec<Span>,
     params: Vec<hir::Param>,
@@ -101,7 +102,8 @@ impl<'a> Checker<'a> {
         let mut checker = Checker {
             names: HashMap::new(),
             entity: None,
-            key_field: 0,
+            key_field: None,
+            bad_time_streams: Vec::new(),
             streams: Vec::new(),
             pending_stream_decls: Vec::new(),
             params: Vec::new(),
@@ -132,7 +134,7 @@ impl<'a> Checker<'a> {
         let entity = self.entity.clone()?;
         Some(Hir {
             entity,
-            key_field: self.key_field,
+            key_field: self.key_field?,
             streams: std::mem::take(&mut self.streams),
             params: std::mem::take(&mut self.params),
             lets,
@@ -264,7 +266,7 @@ impl<'a> Checker<'a> {
             match u32::try_from(policy.max_campaigns) {
                 Ok(n) => result = Some(n),
                 Err(_) => self.error(CheckError::InvalidArgument {
-                    message: format!("`max_campaigns` must be 0 or more, found {}", policy.max_campaigns),
+                    message: format!("`max_campaigns` must be from 0 to {}, found {}", u32::MAX, policy.max_campaigns),
                     span: policy.max_span,
                     help: "write how many campaigns one entity may take part in, e.g. `max_campaigns 1`".into(),
                 }),

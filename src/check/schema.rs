@@ -10,7 +10,7 @@ use super::hir::{Action, Const, Field, Param, Record, Stream};
 use super::suggest::help_for;
 use super::types::{Ty, Type};
 use crate::check::CheckError;
-use crate::syntax::ast;
+use crate::syntax::{Span, ast};
 
 impl Checker<'_> {
     pub(super) fn declare_entity(&mut self, decl: &ast::RecordDecl) {
@@ -20,12 +20,12 @@ impl Checker<'_> {
         };
         match record.field(&key.name) {
             Some(index) => {
-                self.key_field = index;
+                self.key_field = Some(index);
                 let ty = &record.fields[index].ty;
                 if ty.nullable || !matches!(ty.ty, Ty::String | Ty::Int | Ty::Enum(_) | Ty::Date) {
                     self.error(CheckError::TypeMismatch {
                         context: "an entity key".into(),
-                        expected: "a non-nullable string or int".into(),
+                        expected: "a non-nullable string, int, enum or date".into(),
                         found: ty.to_string(),
                         span: record.fields[index].span,
                         help: "declare the key field as `string` or `int`, without `?`".into(),
@@ -58,28 +58,33 @@ impl Checker<'_> {
             key_field: 0,
             time_field,
         });
-        self.pending_stream_decls.push(decl.span);
+        self.pending_stream_decls.push(decl.name.span);
     }
 
     fn time_field(&mut self, record: &Record, time: &ast::Ident) -> Option<usize> {
         let index = record.field(&time.name);
         let found = index.map(|i| record.fields[i].ty.clone());
-        if let Some(ty) = &found
-            && matches!(ty.ty, Ty::Date | Ty::DateTime)
-            && !ty.nullable
-        {
+        self.bad_time_streams.push(self.streams.len());
+        let Some(ty) = found else {
+            let names = record.fields.iter().map(|f| f.name.as_str());
+            self.error(CheckError::UnknownField {
+                record: record.name.clone(),
+                field: time.name.clone(),
+                span: time.span,
+                help: help_for(&time.name, "field", names),
+            });
+            return None;
+        };
+        if matches!(ty.ty, Ty::Date | Ty::DateTime) && !ty.nullable {
+            self.bad_time_streams.pop();
             return index;
         }
-        let names = record.fields.iter().map(|f| f.name.as_str());
         self.error(CheckError::BadTimeField {
             stream: record.name.clone(),
             field: time.name.clone(),
-            found: found.map_or_else(|| "no such field".into(), |t| t.to_string()),
+            found: ty.to_string(),
             span: time.span,
-            help: match index {
-                None => help_for(&time.name, "field", names),
-                Some(_) => "declare it as `date` or `datetime`, without `?`".into(),
-            },
+            help: "declare it as `date` or `datetime`, without `?`".into(),
         });
         None
     }
@@ -89,7 +94,9 @@ impl Checker<'_> {
         let Some(entity) = self.entity.clone() else {
             return;
         };
-        let key = &entity.fields[self.key_field];
+        let Some(key) = self.key_field.map(|k| &entity.fields[k]) else {
+            return; // the unknown key is reported already
+        };
         let spans = std::mem::take(&mut self.pending_stream_decls);
         for (stream, span) in self.streams.iter_mut().zip(spans) {
             match stream.record.field(&key.name) {
@@ -99,7 +106,20 @@ impl Checker<'_> {
                 {
                     stream.key_field = i;
                 }
-                _ => self.errors.push(CheckError::MissingEntityKey {
+                Some(i) => self.errors.push(CheckError::TypeMismatch {
+                    context: format!(
+                        "the entity key `{}` in events `{}`",
+                        key.name, stream.record.name
+                    ),
+                    expected: key.ty.to_string(),
+                    found: stream.record.fields[i].ty.to_string(),
+                    span: stream.record.fields[i].span,
+                    help: format!(
+                        "declare it exactly as in the entity: `{}: {}`",
+                        key.name, key.ty
+                    ),
+                }),
+                None => self.errors.push(CheckError::MissingEntityKey {
                     stream: stream.record.name.clone(),
                     key: key.name.clone(),
                     key_type: key.ty.to_string(),
@@ -118,8 +138,11 @@ impl Checker<'_> {
                     context: format!("the default of `{}`", decl.name.name),
                     expected,
                     found: literal_type_name(&decl.default).into(),
-                    span: decl.ty.span.to(decl.span),
-                    help: format!("write a {} literal after `=`", ty),
+                    span: Span {
+                        start: decl.ty.span.end,
+                        ..decl.span
+                    },
+                    help: format!("write {} literal after `=`", with_article(&ty.to_string())),
                 });
                 Const::Null
             }
@@ -248,7 +271,7 @@ pub fn literal_to_const(lit: &ast::Literal, ty: &Type) -> Result<Const, String> 
             let quoted: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
             return Err(format!("one of {}", quoted.join(", ")));
         }
-        _ => return Err(format!("a {ty} literal")),
+        _ => return Err(format!("{} literal", with_article(&ty.to_string()))),
     };
     Ok(value)
 }
@@ -265,4 +288,10 @@ pub fn literal_type_name(lit: &ast::Literal) -> &'static str {
         ast::Literal::DateTime(_) => "datetime",
         ast::Literal::Duration(..) => "duration",
     }
+}
+
+/// `a` or `an` before a word, for messages ("an int", "a decimal").
+pub fn with_article(word: &str) -> String {
+    let vowel = word.starts_with(['a', 'e', 'i', 'o', 'u']);
+    format!("{} {word}", if vowel { "an" } else { "a" })
 }

@@ -89,14 +89,14 @@ fn run_one(program: &Program, hir: &Hir, plan: &plan::Plan, test: &ast::TestDecl
         Ok(outcome) => {
             let checker = expect::Checker::new(hir, &outcome);
             for stmt in &test.statements {
-                if let ast::TestStmtKind::Expect(expectation) = &stmt.kind {
-                    if let Err(details) = checker.check(expectation) {
-                        result.failures.push(Failure {
-                            line: line(stmt.span),
-                            statement: statement_text(file, stmt.span),
-                            details,
-                        });
-                    }
+                if let ast::TestStmtKind::Expect(expectation) = &stmt.kind
+                    && let Err(details) = checker.check(expectation)
+                {
+                    result.failures.push(Failure {
+                        line: line(stmt.span),
+                        statement: statement_text(file, stmt.span),
+                        details,
+                    });
                 }
             }
         }
