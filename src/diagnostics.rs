@@ -41,6 +41,17 @@ pub enum Format {
     Json,
     /// GitHub Actions workflow commands (`::error file=...`).
     Github,
+    /// A SARIF 2.1.0 log (for code-scanning tools).
+    Sarif,
+}
+
+/// `"warning"` or `"error"`, from the diagnostic's miette severity (none means error).
+pub fn severity_of<D: Diagnostic + ?Sized>(diagnostic: &D) -> &'static str {
+    match diagnostic.severity() {
+        Some(miette::Severity::Warning) => "warning",
+        Some(miette::Severity::Advice) => "note",
+        _ => "error",
+    }
 }
 
 /// A miette report for a diagnostic, with the source text it points into.
@@ -132,5 +143,73 @@ fn position<D: Located>(diagnostic: &D, sources: &SourceMap) -> (Option<String>,
             )
         }
         _ => (None, None, None),
+    }
+}
+
+/// A diagnostic as a SARIF 2.1.0 `result` object.
+pub fn to_sarif_result<D: Located>(
+    diagnostic: &D,
+    sources: &SourceMap,
+    severity: &str,
+) -> serde_json::Value {
+    let (file, start, end) = position(diagnostic, sources);
+    let mut message = diagnostic.to_string();
+    if let Some(help) = diagnostic.help() {
+        message.push_str(&format!(" (help: {help})"));
+    }
+    let mut result = json!({
+        "ruleId": diagnostic.code().map_or_else(|| "seg".to_string(), |c| c.to_string()),
+        "level": severity,
+        "message": { "text": message },
+    });
+    if let (Some(file), Some((line, col)), Some((end_line, end_col))) = (file, start, end) {
+        result["locations"] = json!([{
+            "physicalLocation": {
+                "artifactLocation": { "uri": sarif_uri(&file) },
+                "region": { "startLine": line, "startColumn": col, "endLine": end_line, "endColumn": end_col.max(1) }
+            }
+        }]);
+    }
+    result
+}
+
+/// A SARIF 2.1.0 log with one run of seg holding `results`.
+pub fn sarif_log(results: &[serde_json::Value]) -> serde_json::Value {
+    let mut rule_ids: Vec<&str> = results
+        .iter()
+        .filter_map(|r| r["ruleId"].as_str())
+        .collect();
+    rule_ids.sort_unstable();
+    rule_ids.dedup();
+    let rules: Vec<serde_json::Value> = rule_ids.iter().map(|id| json!({ "id": id })).collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": { "driver": { "name": "seg", "version": env!("CARGO_PKG_VERSION"), "rules": rules } },
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    })
+}
+
+/// A file path as a SARIF artifact URI: relative paths stay relative references, absolute
+/// ones become `file://` URIs.
+fn sarif_uri(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let encoded: String = path
+        .chars()
+        .map(|c| {
+            if c == ' ' {
+                "%20".to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
+    if encoded.starts_with('/') {
+        format!("file://{encoded}")
+    } else {
+        encoded
     }
 }

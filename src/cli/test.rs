@@ -55,10 +55,11 @@ pub fn run(args: &Args) -> ExitCode {
         .sum();
     println!("{passed} passed, {failed} failed");
     if let Some(path) = &args.junit
-        && let Err(e) = write_junit(path, &suites) {
-            eprintln!("error: cannot write `{}`: {e}", path.display());
-            return ExitCode::from(1);
-        }
+        && let Err(e) = write_junit(path, &suites)
+    {
+        eprintln!("error: cannot write `{}`: {e}", path.display());
+        return ExitCode::from(1);
+    }
     if failed > 0 || broken {
         ExitCode::from(1)
     } else {
