@@ -215,6 +215,24 @@ pub enum CheckError {
         span: Span,
     },
 
+    /// A test record without a non-nullable field.
+    #[error("the `{record}` record is missing the field `{field}`")]
+    #[diagnostic(
+        code(seg::check::missing_record_field),
+        help("add `{field}: ...` ({field_type}); only nullable fields may be left out")
+    )]
+    MissingRecordField {
+        /// The entity or stream.
+        record: String,
+        /// The missing field.
+        field: String,
+        /// Its type.
+        field_type: String,
+        /// The record's name.
+        #[label("`{field}` not given")]
+        span: Span,
+    },
+
     /// A `do` giving a field the action does not declare.
     #[error("action `{action}` has no payload field `{field}`")]
     #[diagnostic(code(seg::check::unknown_payload_field), help("{help}"))]
@@ -478,6 +496,7 @@ impl CheckError {
             | CheckError::MissingEntityKey { span, .. }
             | CheckError::EnumValue { span, .. }
             | CheckError::MissingPayloadField { span, .. }
+            | CheckError::MissingRecordField { span, .. }
             | CheckError::UnknownPayloadField { span, .. }
             | CheckError::DuplicatePayloadField { span, .. }
             | CheckError::VariantWeights { span, .. }

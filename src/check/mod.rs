@@ -13,6 +13,7 @@ mod expr;
 pub mod hir;
 mod schema;
 pub(crate) mod suggest;
+mod test_blocks;
 pub mod types;
 
 use std::collections::HashMap;
@@ -131,6 +132,7 @@ impl<'a> Checker<'a> {
         let max_campaigns = self.check_policy(items);
         let metrics = self.check_metrics(items);
         self.check_cycles(&lets, &segments, &segmentations);
+        self.check_tests(items, &segmentations);
         let entity = self.entity.clone()?;
         Some(Hir {
             entity,

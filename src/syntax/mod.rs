@@ -3,13 +3,16 @@
 //! [`load_program`] reads a root file and everything it imports; [`parse_module`] parses one text.
 
 pub mod ast;
+mod comments;
 mod display;
 mod error;
 mod loader;
 mod parser;
 mod source;
 pub mod span;
+mod spanless;
 
+pub use comments::{Comment, comments};
 pub use display::{datetime_text, write_string_literal};
 pub use error::SyntaxError;
 pub use loader::{Program, load_program, load_program_from_text};
