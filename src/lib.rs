@@ -1,4 +1,6 @@
 #![doc = include_str!("../ARCHITECTURE.md")]
+// Bad input never panics: no unwrap or expect in the library.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod check;
 pub mod diagnostics;

@@ -1,5 +1,7 @@
 //! The `seg` command line; see `seg --help`.
 
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

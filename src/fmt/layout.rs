@@ -1,0 +1,226 @@
+//! Formatting stage: output lines, the pieces of layout that expressions and statements are
+//! built from, and the final text (trailing comments aligned, one line end per line).
+
+use unicode_width::UnicodeWidthStr;
+
+use crate::syntax::Comment;
+
+/// The widest a line of code should be, in columns (trailing comments not counted).
+pub(super) const WIDTH: usize = 100;
+
+/// Columns added per level of indentation.
+pub(super) const INDENT: usize = 2;
+
+/// The columns a text takes on screen (a CJK character takes two).
+pub(super) fn width(text: &str) -> usize {
+    text.width()
+}
+
+/// `text` followed by spaces up to `columns` columns.
+pub(super) fn pad(text: &str, columns: usize) -> String {
+    let mut padded = text.to_string();
+    padded.push_str(&" ".repeat(columns.saturating_sub(width(text))));
+    padded
+}
+
+/// One output line: code with an optional trailing comment, or a comment alone (empty code).
+#[derive(Debug, Clone)]
+pub(super) struct Line {
+    /// Columns of indentation.
+    pub(super) indent: usize,
+    /// The code, without indentation.
+    pub(super) code: String,
+    /// The comment at the end of the line, `//` included.
+    pub(super) comment: Option<String>,
+}
+
+impl Line {
+    /// A line of code.
+    pub(super) fn code(indent: usize, code: impl Into<String>) -> Line {
+        Line {
+            indent,
+            code: code.into(),
+            comment: None,
+        }
+    }
+
+    /// A comment on a line of its own.
+    pub(super) fn comment(indent: usize, comment: Comment) -> Line {
+        Line {
+            indent,
+            code: String::new(),
+            comment: Some(comment.text),
+        }
+    }
+
+    /// Puts `comment` at the end of this line, or gives it back when the line has one.
+    pub(super) fn attach(&mut self, comment: Comment) -> Option<Comment> {
+        if self.comment.is_some() {
+            return Some(comment);
+        }
+        self.comment = Some(comment.text);
+        None
+    }
+}
+
+/// An element of the output: a line, or a blank line between lines.
+#[derive(Debug, Clone)]
+pub(super) enum Out {
+    /// An empty line.
+    Blank,
+    /// A line of code or comment.
+    Line(Line),
+}
+
+/// Text that starts on the current line (its first line continues it) and may go on over
+/// further lines, each with its own indentation.
+#[derive(Debug, Clone)]
+pub(super) struct Layout {
+    first: Line,
+    rest: Vec<Line>,
+}
+
+impl Layout {
+    /// One piece of text on the current line.
+    pub(super) fn text(code: impl Into<String>) -> Layout {
+        Layout {
+            first: Line::code(0, code),
+            rest: Vec::new(),
+        }
+    }
+
+    /// Whether everything stays on the current line.
+    pub(super) fn is_one_line(&self) -> bool {
+        self.rest.is_empty()
+    }
+
+    /// The line that text is added to.
+    fn last_mut(&mut self) -> &mut Line {
+        match self.rest.last_mut() {
+            Some(line) => line,
+            None => &mut self.first,
+        }
+    }
+
+    /// Adds text at the end of the last line.
+    pub(super) fn push_str(&mut self, text: &str) {
+        self.last_mut().code.push_str(text);
+    }
+
+    /// The column after the last line's code, when the first line started at `start_col`.
+    pub(super) fn end_col(&self, start_col: usize) -> usize {
+        match self.rest.last() {
+            Some(line) => line.indent + width(&line.code),
+            None => start_col + width(&self.first.code),
+        }
+    }
+
+    /// The indentation of the last line, when the first line's is `start_indent`.
+    pub(super) fn last_indent(&self, start_indent: usize) -> usize {
+        self.rest.last().map_or(start_indent, |line| line.indent)
+    }
+
+    /// Continues the last line with `other` (whose first line joins it).
+    pub(super) fn append(&mut self, other: Layout) {
+        let last = self.last_mut();
+        last.code.push_str(&other.first.code);
+        last.comment = match (last.comment.take(), other.first.comment) {
+            (Some(mine), Some(theirs)) => Some(format!("{mine}  {theirs}")),
+            (mine, theirs) => mine.or(theirs),
+        };
+        self.rest.extend(other.rest);
+    }
+
+    /// Starts a new line at `indent` with `other`.
+    pub(super) fn push_line(&mut self, indent: usize, other: Layout) {
+        let mut first = other.first;
+        first.indent = indent;
+        self.rest.push(first);
+        self.rest.extend(other.rest);
+    }
+
+    /// Puts a comment on a line of its own after the lines so far.
+    pub(super) fn push_comment(&mut self, indent: usize, comment: Comment) {
+        self.rest.push(Line::comment(indent, comment));
+    }
+
+    /// Puts `comment` at the end of the last line, or gives it back when that line has one.
+    pub(super) fn attach(&mut self, comment: Comment) -> Option<Comment> {
+        self.last_mut().attach(comment)
+    }
+
+    /// The lines, the first one indented by `indent`.
+    pub(super) fn into_lines(self, indent: usize) -> impl Iterator<Item = Line> {
+        let mut first = self.first;
+        first.indent = indent;
+        std::iter::once(first).chain(self.rest)
+    }
+}
+
+/// The final text: blank lines only between lines, trailing comments of consecutive lines
+/// aligned two columns after the longest code among them, a line end after every line.
+pub(super) fn render(out: Vec<Out>) -> String {
+    let lines = trim_blanks(out);
+    let columns = comment_columns(&lines);
+    let mut text = String::new();
+    for (line, column) in lines.iter().zip(columns) {
+        if let Some(line) = line {
+            write_line(&mut text, line, column);
+        }
+        text.push('\n');
+    }
+    text
+}
+
+/// The lines with blank lines (`None`) only between lines, never two in a row.
+fn trim_blanks(out: Vec<Out>) -> Vec<Option<Line>> {
+    let mut lines: Vec<Option<Line>> = Vec::new();
+    for element in out {
+        match element {
+            Out::Line(line) => lines.push(Some(line)),
+            Out::Blank if matches!(lines.last(), Some(Some(_))) => lines.push(None),
+            Out::Blank => {}
+        }
+    }
+    if matches!(lines.last(), Some(None)) {
+        lines.pop();
+    }
+    lines
+}
+
+/// For each line, the column its trailing comment starts at.
+///
+/// Runs of consecutive lines of code that all end with a comment share one column.
+fn comment_columns(lines: &[Option<Line>]) -> Vec<usize> {
+    let mut columns = vec![0; lines.len()];
+    let mut run_start = 0;
+    for at in 0..=lines.len() {
+        if lines.get(at).and_then(code_width).is_some() {
+            continue;
+        }
+        let widest = lines[run_start..at].iter().filter_map(code_width).max();
+        columns[run_start..at].fill(widest.map_or(0, |w| w + 2));
+        run_start = at + 1;
+    }
+    columns
+}
+
+/// The end column of a line of code that has a trailing comment.
+fn code_width(line: &Option<Line>) -> Option<usize> {
+    let line = line.as_ref()?;
+    (line.comment.is_some() && !line.code.is_empty()).then(|| line.indent + width(&line.code))
+}
+
+/// Writes one line (without its line end), its comment starting at `column` if it has code.
+fn write_line(text: &mut String, line: &Line, column: usize) {
+    let start = text.len();
+    text.push_str(&" ".repeat(line.indent));
+    text.push_str(line.code.trim_end());
+    if let Some(comment) = &line.comment {
+        if !line.code.is_empty() {
+            let used = width(&text[start..]);
+            text.push_str(&" ".repeat(column.saturating_sub(used).max(2)));
+        }
+        text.push_str(comment);
+    }
+}
