@@ -74,7 +74,7 @@ pub fn run_campaigns(
     keys: &[Arc<str>],
     by_key: &[u32],
 ) -> Result<(Vec<CampaignResult>, Vec<Vec<ActionRow>>), RunError> {
-    let hir = world.hir;
+    let hir = world.program();
     let mut taken = vec![0u32; keys.len()];
     let mut results = Vec::new();
     let mut actions: Vec<Vec<ActionRow>> = vec![Vec::new(); hir.actions.len()];
@@ -116,10 +116,14 @@ fn candidates(
     taken: &[u32],
     result: &mut CampaignResult,
 ) -> Result<Vec<Candidate>, RunError> {
-    let mut row = Row::new(world.hir, 0);
+    let mut row = Row::new(world.program(), 0);
     let mut out = Vec::new();
     for e in 0..keys.len() {
-        if world.hir.max_campaigns.is_some_and(|max| taken[e] >= max) {
+        if world
+            .program()
+            .max_campaigns
+            .is_some_and(|max| taken[e] >= max)
+        {
             continue;
         }
         row.reset(e);
@@ -203,7 +207,7 @@ fn treated_cost(
 ) -> Result<Decimal, RunError> {
     let mut total = Decimal::ZERO;
     for d in &campaign.variants[variant as usize].dos {
-        let Some(cost_field) = world.hir.actions[d.action].cost_field else {
+        let Some(cost_field) = world.program().actions[d.action].cost_field else {
             continue;
         };
         if !when_holds(world, d, row)? {
@@ -290,12 +294,12 @@ fn emit(
     variant: u16,
     actions: &mut [Vec<ActionRow>],
 ) -> Result<(), RunError> {
-    let mut row = Row::new(world.hir, entity as usize);
-    for d in &world.hir.campaigns[campaign].variants[variant as usize].dos {
+    let mut row = Row::new(world.program(), entity as usize);
+    for d in &world.program().campaigns[campaign].variants[variant as usize].dos {
         if !when_holds(world, d, &mut row)? {
             continue;
         }
-        let fields = &world.hir.actions[d.action].fields;
+        let fields = &world.program().actions[d.action].fields;
         let mut values = Vec::with_capacity(fields.len());
         for (expr, field) in d.values.iter().zip(fields) {
             values.push(coerce(world.eval(expr, &mut row)?, &field.ty));

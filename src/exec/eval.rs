@@ -26,8 +26,11 @@ pub enum PopValue {
 
 /// The state of a run that expressions read.
 pub struct World<'a> {
-    /// The program.
+    /// The program as checked (names, declarations).
     pub hir: &'a Hir,
+    /// The program with this run's as_of and params folded into its expressions: the
+    /// expressions to evaluate.
+    program: Hir,
     /// The run's date.
     pub as_of: NaiveDate,
     /// Parameter values, by id.
@@ -76,7 +79,43 @@ impl Row {
 
 type Eval = Result<Value, RunError>;
 
-impl World<'_> {
+impl<'a> World<'a> {
+    /// A world with the entity columns loaded and nothing computed yet.
+    pub fn new(
+        hir: &'a Hir,
+        as_of: NaiveDate,
+        params: Vec<Value>,
+        entity: Vec<Vec<Value>>,
+    ) -> World<'a> {
+        let mut world = World::unfolded(hir, as_of, params, entity);
+        world.program = super::fold::bind(hir, as_of, &world.params);
+        world
+    }
+
+    /// A world that evaluates the program as checked (used to fold constants).
+    pub(super) fn unfolded(
+        hir: &'a Hir,
+        as_of: NaiveDate,
+        params: Vec<Value>,
+        entity: Vec<Vec<Value>>,
+    ) -> World<'a> {
+        World {
+            hir,
+            program: hir.clone(),
+            as_of,
+            params,
+            entity,
+            aggregates: vec![None; hir.aggregates.len()],
+            populations: vec![None; hir.populations.len()],
+            lets: vec![None; hir.lets.len()],
+        }
+    }
+
+    /// The program to evaluate: [`World::hir`] with constants folded in.
+    pub fn program(&self) -> &Hir {
+        &self.program
+    }
+
     /// Evaluates an expression for the row's entity.
     pub fn eval(&self, e: &TExpr, row: &mut Row) -> Eval {
         Ok(match &e.kind {
@@ -132,7 +171,7 @@ impl World<'_> {
         if let Some(v) = &row.lets[i] {
             return Ok(v.clone());
         }
-        let v = self.eval(&self.hir.lets[i].expr, row)?;
+        let v = self.eval(&self.program.lets[i].expr, row)?;
         row.lets[i] = Some(v.clone());
         Ok(v)
     }
@@ -142,7 +181,7 @@ impl World<'_> {
         if let Some(b) = row.segments[i] {
             return Ok(b);
         }
-        let b = self.eval(&self.hir.segments[i].condition, row)?.holds();
+        let b = self.eval(&self.program.segments[i].condition, row)?.holds();
         row.segments[i] = Some(b);
         Ok(b)
     }
@@ -153,7 +192,7 @@ impl World<'_> {
             return Ok(s);
         }
         let mut found = None;
-        for (j, rule) in self.hir.segmentations[i].rules.iter().enumerate() {
+        for (j, rule) in self.program.segmentations[i].rules.iter().enumerate() {
             let matched = match &rule.condition {
                 Some(c) => self.eval(c, row)?.holds(),
                 None => true,

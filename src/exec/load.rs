@@ -255,11 +255,11 @@ pub fn run_stage(
 ) -> Result<(), RunError> {
     let n = index.len();
     for &l in &stage.materialize {
-        let mut row = Row::new(world.hir, 0);
+        let mut row = Row::new(world.program(), 0);
         let mut column = Vec::with_capacity(n);
         for e in 0..n {
             row.reset(e);
-            column.push(world.eval(&world.hir.lets[l].expr, &mut row)?);
+            column.push(world.eval(&world.program().lets[l].expr, &mut row)?);
         }
         world.lets[l] = Some(column);
     }
@@ -293,11 +293,11 @@ pub fn run_stage(
         }
     }
     for &p in &stage.populations {
-        let mut row = Row::new(world.hir, 0);
+        let mut row = Row::new(world.program(), 0);
         let mut values = Vec::with_capacity(n);
         for e in 0..n {
             row.reset(e);
-            values.push(world.eval(&world.hir.populations[p].arg, &mut row)?);
+            values.push(world.eval(&world.program().populations[p].arg, &mut row)?);
         }
         world.populations[p] = Some(population::compute(world.hir.populations[p].func, &values));
     }
@@ -317,7 +317,7 @@ fn stream_pass(
     rejects: &mut RejectSink,
     first: bool,
 ) -> Result<Vec<Vec<Value>>, RunError> {
-    let hir = world.hir;
+    let hir = world.program();
     let s = &hir.streams[stream];
     let n = index.len();
     let mut accumulators: Vec<Accumulator> = aggregates

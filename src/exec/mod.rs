@@ -8,6 +8,7 @@ mod accumulate;
 mod campaign;
 mod error;
 mod eval;
+mod fold;
 mod load;
 mod population;
 pub mod read;
@@ -89,15 +90,7 @@ pub fn run<'h>(hir: &'h Hir, plan: &Plan, input: &RunInput) -> Result<Outcome<'h
     let mut readers = load::open_all(hir, &files)?;
     let mut rejects = RejectSink::new(input.max_rejects);
     let entity = load::load_entity(hir, files[0].path(), readers.remove(0), &mut rejects)?;
-    let mut world = World {
-        hir,
-        as_of: input.as_of,
-        params,
-        entity: entity.columns,
-        aggregates: vec![None; hir.aggregates.len()],
-        populations: vec![None; hir.populations.len()],
-        lets: vec![None; hir.lets.len()],
-    };
+    let mut world = World::new(hir, input.as_of, params, entity.columns);
     let mut readers: Vec<Option<Box<dyn read::RowReader>>> =
         readers.into_iter().map(Some).collect();
     let mut stream_counts = vec![FileCounts::default(); hir.streams.len()];
@@ -140,7 +133,7 @@ type Memberships = (Vec<Vec<Option<u16>>>, Vec<Vec<bool>>);
 
 /// Segment membership of every entity.
 fn segment_all(world: &World, n: usize) -> Result<Memberships, RunError> {
-    let hir = world.hir;
+    let hir = world.program();
     let mut segmentations = vec![Vec::with_capacity(n); hir.segmentations.len()];
     let mut segments = vec![Vec::with_capacity(n); hir.segments.len()];
     let mut row = Row::new(hir, 0);
@@ -158,7 +151,7 @@ fn segment_all(world: &World, n: usize) -> Result<Memberships, RunError> {
 
 /// Every `let`'s value for every entity (for `--with-values`).
 fn let_columns(world: &World, n: usize) -> Result<Vec<Vec<Value>>, RunError> {
-    let hir = world.hir;
+    let hir = world.program();
     let mut columns = vec![Vec::with_capacity(n); hir.lets.len()];
     let mut row = Row::new(hir, 0);
     for e in 0..n {
