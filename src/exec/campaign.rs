@@ -42,6 +42,8 @@ pub struct CampaignResult {
     pub variant_counts: Vec<u64>,
     /// Accepted entities with their variant ([`HOLDOUT`] for the control group), by key order.
     pub accepted: Vec<(u32, u16)>,
+    /// Audience and ranked candidates, for reports.
+    pub details: Option<CampaignDetails>,
 }
 
 /// One emitted action.
@@ -58,21 +60,66 @@ pub struct ActionRow {
 }
 
 /// A campaign candidate: eligible, with at least one would-be action.
-struct Candidate {
-    entity: u32,
-    variant: u16,
-    cost: Decimal,
-    rank: Vec<Value>,
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// The entity.
+    pub entity: u32,
+    /// Its variant ([`HOLDOUT`] for the control group).
+    pub variant: u16,
+    /// Its cost if treated (0 for the holdout).
+    pub cost: Decimal,
+    /// Its `rank by` values.
+    pub rank: Vec<Value>,
 }
 
-/// Runs every campaign in `order`. `accepted_so_far` counts campaigns per entity for the
-/// policy; `by_key` lists entity indices in key order. Returns results in run order and
-/// the action rows per action.
+/// What a report needs beyond the counts (kept only when the plan asks for details).
+#[derive(Debug, Clone, Default)]
+pub struct CampaignDetails {
+    /// Per entity: whether the audience holds, whatever the policy says.
+    pub audience: Vec<bool>,
+    /// The candidates in walk order (`rank by`, then key); the first
+    /// [`CampaignResult::holdout`] + [`CampaignResult::treated`] are accepted.
+    pub ranked: Vec<Candidate>,
+}
+
+/// Where the budget/cap walk stops over ranked candidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CutPoint {
+    /// How many candidates are accepted (the walk's stop position).
+    pub end: usize,
+    /// The total cost of the accepted treated candidates.
+    pub cost: Decimal,
+    /// How many accepted candidates are treated.
+    pub treated: u64,
+}
+
+/// Step 4's walk: the first treated candidate that would exceed `budget` or `cap` ends it.
+pub fn cut_point(ranked: &[Candidate], budget: Option<Decimal>, cap: Option<u64>) -> CutPoint {
+    let mut cost = Decimal::ZERO;
+    let mut treated = 0u64;
+    for (i, c) in ranked.iter().enumerate() {
+        if c.variant == HOLDOUT {
+            continue;
+        }
+        let next_cost = cost + c.cost;
+        if budget.is_some_and(|b| next_cost > b) || cap.is_some_and(|cap| treated + 1 > cap) {
+            return CutPoint { end: i, cost, treated };
+        }
+        cost = next_cost;
+        treated += 1;
+    }
+    CutPoint { end: ranked.len(), cost, treated }
+}
+
+/// Runs every campaign in `order`; `by_key` lists entity indices in key order. Returns
+/// results in run order (with [`CampaignDetails`] when `keep_details`) and the action rows
+/// per action.
 pub fn run_campaigns(
     world: &World,
     order: &[usize],
     keys: &[Arc<str>],
     by_key: &[u32],
+    keep_details: bool,
 ) -> Result<(Vec<CampaignResult>, Vec<Vec<ActionRow>>), RunError> {
     let hir = world.program();
     let mut taken = vec![0u32; keys.len()];
@@ -93,8 +140,12 @@ pub fn run_campaigns(
             .window
             .is_none_or(|(from, to)| from <= world.as_of && world.as_of <= to);
         if result.active {
-            let candidates = candidates(world, campaign, keys, &taken, &mut result)?;
-            walk(campaign, candidates, keys, &mut result);
+            let mut audience = keep_details.then(|| vec![false; keys.len()]);
+            let candidates = candidates(world, campaign, keys, &taken, &mut result, audience.as_mut())?;
+            let ranked = walk(campaign, candidates, keys, &mut result);
+            if let Some(audience) = audience {
+                result.details = Some(CampaignDetails { audience, ranked });
+            }
             result.accepted.sort_by_key(|&(e, _)| position[e as usize]);
             for &(e, variant) in &result.accepted {
                 taken[e as usize] += 1;
@@ -115,19 +166,21 @@ fn candidates(
     keys: &[Arc<str>],
     taken: &[u32],
     result: &mut CampaignResult,
+    mut audience: Option<&mut Vec<bool>>,
 ) -> Result<Vec<Candidate>, RunError> {
     let mut row = Row::new(world.program(), 0);
     let mut out = Vec::new();
     for e in 0..keys.len() {
-        if world
-            .program()
-            .max_campaigns
-            .is_some_and(|max| taken[e] >= max)
-        {
+        let allowed = world.program().max_campaigns.is_none_or(|max| taken[e] < max);
+        if !allowed && audience.is_none() {
             continue;
         }
         row.reset(e);
-        if !world.eval(&campaign.audience, &mut row)?.holds() {
+        let holds = world.eval(&campaign.audience, &mut row)?.holds();
+        if let Some(audience) = audience.as_mut() {
+            audience[e] = holds;
+        }
+        if !holds || !allowed {
             continue;
         }
         result.eligible += 1;
@@ -232,7 +285,7 @@ fn walk(
     mut candidates: Vec<Candidate>,
     keys: &[Arc<str>],
     result: &mut CampaignResult,
-) {
+) -> Vec<Candidate> {
     candidates.sort_by(|a, b| {
         rank_order(campaign, a, b).then_with(|| {
             keys[a.entity as usize]
@@ -240,26 +293,10 @@ fn walk(
                 .cmp(keys[b.entity as usize].as_bytes())
         })
     });
-    let mut cost = Decimal::ZERO;
-    let mut count = 0u64;
-    let mut end = candidates.len();
-    for (i, c) in candidates.iter().enumerate() {
-        if c.variant == HOLDOUT {
-            continue;
-        }
-        let next_cost = cost + c.cost;
-        let over_budget = campaign.budget.is_some_and(|b| next_cost > b);
-        let over_cap = campaign.cap.is_some_and(|cap| count + 1 > cap);
-        if over_budget || over_cap {
-            end = i;
-            break;
-        }
-        cost = next_cost;
-        count += 1;
-    }
-    result.cut = (candidates.len() - end) as u64;
-    result.total_cost = cost;
-    for c in &candidates[..end] {
+    let cut = cut_point(&candidates, campaign.budget, campaign.cap);
+    result.cut = (candidates.len() - cut.end) as u64;
+    result.total_cost = cut.cost;
+    for c in &candidates[..cut.end] {
         if c.variant == HOLDOUT {
             result.holdout += 1;
         } else {
@@ -268,6 +305,7 @@ fn walk(
         }
         result.accepted.push((c.entity, c.variant));
     }
+    candidates
 }
 
 fn rank_order(campaign: &Campaign, a: &Candidate, b: &Candidate) -> Ordering {

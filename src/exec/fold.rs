@@ -70,7 +70,8 @@ fn fold(e: &mut TExpr, scratch: &World) {
     }
 }
 
-fn children_mut(e: &mut TExpr) -> Vec<&mut TExpr> {
+/// The direct sub-expressions of `e`, mutably.
+pub(super) fn children_mut(e: &mut TExpr) -> Vec<&mut TExpr> {
     match &mut e.kind {
         TExprKind::Neg(x) | TExprKind::Not(x) | TExprKind::IsNull(x, _) => vec![x],
         TExprKind::Binary(_, a, b) => vec![a, b],
@@ -79,12 +80,13 @@ fn children_mut(e: &mut TExpr) -> Vec<&mut TExpr> {
             .collect(),
         TExprKind::Between(x, a, b, _) | TExprKind::If(x, a, b) => vec![x, a, b],
         TExprKind::Call(_, args) => args.iter_mut().collect(),
+        TExprKind::MetricAgg(_, Some(arg)) => vec![arg],
         _ => Vec::new(),
     }
 }
 
 /// A runtime value as a constant of the program.
-fn to_const(value: Value) -> Const {
+pub(super) fn to_const(value: Value) -> Const {
     match value {
         Value::Null => Const::Null,
         Value::Bool(b) => Const::Bool(b),

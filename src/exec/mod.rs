@@ -10,6 +10,7 @@ mod error;
 mod eval;
 mod fold;
 mod load;
+mod metrics;
 mod population;
 pub mod read;
 mod value;
@@ -19,11 +20,12 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-pub use campaign::{ActionRow, CampaignResult, HOLDOUT, bucket};
+pub use campaign::{ActionRow, CampaignDetails, CampaignResult, Candidate, CutPoint, HOLDOUT, bucket, cut_point};
 pub use error::RunError;
 pub use eval::compare_op;
 pub use eval::{PopValue, Row, World};
 pub use load::{RejectSink, Rejected};
+pub use metrics::MetricInputs;
 pub use read::Source;
 pub use value::{Value, compare, decimal_text};
 
@@ -108,7 +110,7 @@ pub fn run<'h>(hir: &'h Hir, plan: &Plan, input: &RunInput) -> Result<Outcome<'h
     let n = entity.keys.len();
     let (segmentations, segments) = segment_all(&world, n)?;
     let (campaigns, actions) =
-        campaign::run_campaigns(&world, &plan.campaign_order, &entity.keys, &entity.by_key)?;
+        campaign::run_campaigns(&world, &plan.campaign_order, &entity.keys, &entity.by_key, plan.keep_details)?;
     let lets = if plan.with_values {
         Some(let_columns(&world, n)?)
     } else {

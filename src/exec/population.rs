@@ -56,7 +56,7 @@ fn by_rank(
 }
 
 /// `PERCENTILE_CONT`: exact for int and decimal values, then made a float.
-fn percentile(sorted: &[(usize, &Value)], p: Decimal) -> Value {
+pub(super) fn percentile(sorted: &[(usize, &Value)], p: Decimal) -> Value {
     let Some(last) = sorted.len().checked_sub(1) else {
         return Value::Null;
     };
@@ -83,7 +83,7 @@ fn percentile(sorted: &[(usize, &Value)], p: Decimal) -> Value {
 }
 
 /// The mean of the non-null values: exact for int and decimal values, then a float.
-fn mean(sorted: &[(usize, &Value)]) -> Value {
+pub(super) fn mean(sorted: &[(usize, &Value)]) -> Value {
     if sorted.iter().all(|(_, v)| v.as_decimal().is_some()) {
         let mut sum = Decimal::ZERO;
         for (_, v) in sorted {

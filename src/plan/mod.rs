@@ -20,6 +20,8 @@ pub struct Plan {
     pub campaign_order: Vec<usize>,
     /// Whether `let` values are written (`--with-values`).
     pub with_values: bool,
+    /// Whether campaigns keep their audiences and ranked candidates (for reports).
+    pub keep_details: bool,
 }
 
 /// One level of the plan.
@@ -78,11 +80,7 @@ pub fn plan(hir: &Hir, with_values: bool) -> Plan {
             .collect();
     }
     levels::assign_materialized(hir, &needed, &levels, &mut stages);
-    Plan {
-        stages,
-        campaign_order: campaign_order(hir),
-        with_values,
-    }
+    Plan { stages, campaign_order: campaign_order(hir), with_values, keep_details: false }
 }
 
 /// Campaigns by priority, highest first; ties keep program order.
