@@ -4,8 +4,11 @@
 
 pub mod check;
 pub mod diagnostics;
+pub mod diff;
 pub mod exec;
+pub mod fmt;
 pub mod plan;
+pub mod report;
 pub mod syntax;
 pub mod testing;
 

@@ -103,12 +103,20 @@ pub fn cut_point(ranked: &[Candidate], budget: Option<Decimal>, cap: Option<u64>
         }
         let next_cost = cost + c.cost;
         if budget.is_some_and(|b| next_cost > b) || cap.is_some_and(|cap| treated + 1 > cap) {
-            return CutPoint { end: i, cost, treated };
+            return CutPoint {
+                end: i,
+                cost,
+                treated,
+            };
         }
         cost = next_cost;
         treated += 1;
     }
-    CutPoint { end: ranked.len(), cost, treated }
+    CutPoint {
+        end: ranked.len(),
+        cost,
+        treated,
+    }
 }
 
 /// Runs every campaign in `order`; `by_key` lists entity indices in key order. Returns
@@ -141,7 +149,14 @@ pub fn run_campaigns(
             .is_none_or(|(from, to)| from <= world.as_of && world.as_of <= to);
         if result.active {
             let mut audience = keep_details.then(|| vec![false; keys.len()]);
-            let candidates = candidates(world, campaign, keys, &taken, &mut result, audience.as_mut())?;
+            let candidates = candidates(
+                world,
+                campaign,
+                keys,
+                &taken,
+                &mut result,
+                audience.as_mut(),
+            )?;
             let ranked = walk(campaign, candidates, keys, &mut result);
             if let Some(audience) = audience {
                 result.details = Some(CampaignDetails { audience, ranked });
@@ -171,7 +186,10 @@ fn candidates(
     let mut row = Row::new(world.program(), 0);
     let mut out = Vec::new();
     for e in 0..keys.len() {
-        let allowed = world.program().max_campaigns.is_none_or(|max| taken[e] < max);
+        let allowed = world
+            .program()
+            .max_campaigns
+            .is_none_or(|max| taken[e] < max);
         if !allowed && audience.is_none() {
             continue;
         }

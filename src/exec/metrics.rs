@@ -44,9 +44,24 @@ impl MetricInputs {
         Ok(MetricInputs { columns })
     }
 
+    /// The per-entity argument of metric `m`'s first aggregate (none for `count()`).
+    pub fn first_argument(&self, m: usize) -> Option<&[Value]> {
+        self.columns
+            .get(m)?
+            .first()
+            .filter(|c| !c.is_empty())
+            .map(Vec::as_slice)
+    }
+
     /// Every metric's value over the entities of `group`.
     pub fn values(&self, world: &World, group: &[u32]) -> Result<Vec<Value>, RunError> {
-        world.hir.metrics.iter().zip(&self.columns).map(|(m, cols)| metric_value(world, m, cols, group)).collect()
+        world
+            .hir
+            .metrics
+            .iter()
+            .zip(&self.columns)
+            .map(|(m, cols)| metric_value(world, m, cols, group))
+            .collect()
     }
 }
 
@@ -67,11 +82,19 @@ fn collect<'e>(e: &'e TExpr, out: &mut Vec<(MetricFunc, Option<&'e TExpr>)>) {
     }
 }
 
-fn metric_value(world: &World, metric: &Metric, columns: &[Vec<Value>], group: &[u32]) -> Result<Value, RunError> {
+fn metric_value(
+    world: &World,
+    metric: &Metric,
+    columns: &[Vec<Value>],
+    group: &[u32],
+) -> Result<Value, RunError> {
     let funcs = aggregates(&metric.expr);
     let mut results = Vec::with_capacity(funcs.len());
     for ((func, _), column) in funcs.iter().zip(columns) {
-        let values: Vec<&Value> = group.iter().filter_map(|&e| column.get(e as usize)).collect();
+        let values: Vec<&Value> = group
+            .iter()
+            .filter_map(|&e| column.get(e as usize))
+            .collect();
         results.push(aggregate(*func, group.len(), &values));
     }
     let mut formula = metric.expr.clone();
@@ -96,11 +119,19 @@ fn aggregate(func: MetricFunc, size: usize, values: &[&Value]) -> Value {
     match func {
         MetricFunc::Count => Value::Int(size as i64),
         MetricFunc::Rate if size == 0 => Value::Null,
-        MetricFunc::Rate => Value::Float(values.iter().filter(|v| v.holds()).count() as f64 / size as f64),
+        MetricFunc::Rate => {
+            Value::Float(values.iter().filter(|v| v.holds()).count() as f64 / size as f64)
+        }
         MetricFunc::Sum => sum(&present),
         MetricFunc::Avg => mean(&present),
-        MetricFunc::Min => present.iter().min_by(|a, b| total_order(a, b)).map_or(Value::Null, |v| (*v).clone()),
-        MetricFunc::Max => present.iter().max_by(|a, b| total_order(a, b)).map_or(Value::Null, |v| (*v).clone()),
+        MetricFunc::Min => present
+            .iter()
+            .min_by(|a, b| total_order(a, b))
+            .map_or(Value::Null, |v| (*v).clone()),
+        MetricFunc::Max => present
+            .iter()
+            .max_by(|a, b| total_order(a, b))
+            .map_or(Value::Null, |v| (*v).clone()),
         MetricFunc::Percentile(p) => {
             let mut sorted: Vec<(usize, &Value)> = present.iter().map(|v| (0, *v)).collect();
             sorted.sort_by(|a, b| total_order(a.1, b.1));
@@ -121,7 +152,9 @@ fn sum(values: &[&Value]) -> Value {
         }
     }
     if values.iter().all(|v| v.as_decimal().is_some()) {
-        let total = values.iter().try_fold(Decimal::ZERO, |acc, v| acc.checked_add(v.as_decimal().unwrap_or_default()));
+        let total = values.iter().try_fold(Decimal::ZERO, |acc, v| {
+            acc.checked_add(v.as_decimal().unwrap_or_default())
+        });
         if let Some(total) = total {
             return Value::Decimal(total);
         }

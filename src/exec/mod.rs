@@ -20,7 +20,9 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-pub use campaign::{ActionRow, CampaignDetails, CampaignResult, Candidate, CutPoint, HOLDOUT, bucket, cut_point};
+pub use campaign::{
+    ActionRow, CampaignDetails, CampaignResult, Candidate, CutPoint, HOLDOUT, bucket, cut_point,
+};
 pub use error::RunError;
 pub use eval::compare_op;
 pub use eval::{PopValue, Row, World};
@@ -109,8 +111,13 @@ pub fn run<'h>(hir: &'h Hir, plan: &Plan, input: &RunInput) -> Result<Outcome<'h
     }
     let n = entity.keys.len();
     let (segmentations, segments) = segment_all(&world, n)?;
-    let (campaigns, actions) =
-        campaign::run_campaigns(&world, &plan.campaign_order, &entity.keys, &entity.by_key, plan.keep_details)?;
+    let (campaigns, actions) = campaign::run_campaigns(
+        &world,
+        &plan.campaign_order,
+        &entity.keys,
+        &entity.by_key,
+        plan.keep_details,
+    )?;
     let lets = if plan.with_values {
         Some(let_columns(&world, n)?)
     } else {
