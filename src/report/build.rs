@@ -169,7 +169,7 @@ fn contention(hir: &Hir, outcome: &Outcome) -> Vec<Contention> {
         }
     }
     let mut groups: BTreeMap<Vec<usize>, BTreeMap<Option<usize>, u64>> = BTreeMap::new();
-    for e in 0..n {
+    for (e, winner) in first_accepted.iter().enumerate() {
         let set: Vec<usize> = outcome
             .campaigns
             .iter()
@@ -178,11 +178,7 @@ fn contention(hir: &Hir, outcome: &Outcome) -> Vec<Contention> {
             .map(|(run, _)| run)
             .collect();
         if set.len() >= 2 {
-            *groups
-                .entry(set)
-                .or_default()
-                .entry(first_accepted[e])
-                .or_default() += 1;
+            *groups.entry(set).or_default().entry(*winner).or_default() += 1;
         }
     }
     let name = |run: usize| hir.campaigns[outcome.campaigns[run].campaign].name.clone();
