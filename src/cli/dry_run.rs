@@ -30,8 +30,12 @@ pub fn run(args: &Args) -> ExitCode {
     let mut plan = seg::plan::plan(&hir, false);
     plan.keep_details = true;
     let name = args.inputs.rules.display().to_string();
-    let report = seg::exec::run(&hir, &plan, &args.inputs.run_input())
-        .and_then(|outcome| build(&hir, &outcome, &name, args.sample));
+    let progress = super::progress::progress(args.inputs.quiet);
+    let outcome =
+        seg::exec::run_with_progress(&hir, &plan, &args.inputs.run_input(), progress.as_ref());
+    progress.stage("report");
+    let report = outcome.and_then(|outcome| build(&hir, &outcome, &name, args.sample));
+    drop(progress);
     let report = match report {
         Ok(report) => report,
         Err(error) => {

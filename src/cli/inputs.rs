@@ -23,6 +23,9 @@ pub struct Inputs {
     /// Let up to N rows that do not fit their schema go to rejects.csv instead of failing.
     #[arg(long, value_name = "N")]
     pub max_rejects: Option<u64>,
+    /// Show no progress bar (it is shown only when standard error is a terminal).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 impl Inputs {

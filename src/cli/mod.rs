@@ -2,8 +2,13 @@
 //! rendered here and nowhere else.
 
 mod check;
+mod diff;
+mod dry_run;
+mod fmt;
+mod inputs;
 mod paths;
 mod plan;
+mod progress;
 mod run;
 mod test;
 
@@ -28,6 +33,12 @@ struct Cli {
 enum Command {
     /// Parse, resolve and type-check `.seg` files or folders.
     Check(check::Args),
+    /// Run an old and a new program over the same data and report how assignments move.
+    Diff(diff::Args),
+    /// Evaluate everything and report who would get what, writing no outputs.
+    DryRun(dry_run::Args),
+    /// Rewrite `.seg` files in the canonical layout (`--check`: print a diff, write nothing).
+    Fmt(fmt::Args),
     /// Print the evaluation plan of a program, one numbered step per line.
     Plan(plan::Args),
     /// Evaluate a program over data files and write assignments, actions and a summary.
@@ -41,6 +52,9 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Diff(args) => diff::run(&args),
+        Command::DryRun(args) => dry_run::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Test(args) => test::run(&args),

@@ -29,7 +29,10 @@ pub fn run(args: &Args) -> ExitCode {
     };
     let plan = seg::plan::plan(&hir, args.with_values);
     let input = args.inputs.run_input();
-    let outcome = seg::exec::run(&hir, &plan, &input).and_then(|outcome| {
+    let progress = super::progress::progress(args.inputs.quiet);
+    let outcome = seg::exec::run_with_progress(&hir, &plan, &input, progress.as_ref());
+    drop(progress);
+    let outcome = outcome.and_then(|outcome| {
         write::write_outputs(&hir, &outcome, &args.out, args.inputs.max_rejects.is_some())
             .map(|()| outcome)
     });

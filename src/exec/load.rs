@@ -11,12 +11,13 @@ use super::accumulate::Accumulator;
 use super::error::RunError;
 use super::eval::{Row, World};
 use super::population;
+use super::progress::Progress;
 use super::read::{self, RowProblem, RowReader, Source};
 use super::value::Value;
-use crate::check::hir::{Const, Hir};
+use crate::check::hir::{Const, Hir, TExpr};
 use crate::check::suggest::help_for;
 use crate::check::types::{Ty, Type};
-use crate::plan::Stage;
+use crate::plan::{Stage, StreamPass};
 use crate::syntax::ast::Literal;
 
 /// A row sent to rejects.csv.
@@ -243,133 +244,156 @@ pub fn load_entity(
     Ok(table)
 }
 
-/// One plan level: materialized `let`s, stream passes, then population functions.
-pub fn run_stage(
-    world: &mut World,
-    stage: &Stage,
-    index: &FxHashMap<Arc<str>, u32>,
-    files: &[Source],
-    readers: &mut [Option<Box<dyn RowReader>>],
-    counts: &mut [FileCounts],
-    rejects: &mut RejectSink,
-) -> Result<(), RunError> {
-    let n = index.len();
-    for &l in &stage.materialize {
-        let mut row = Row::new(world.program(), 0);
-        let mut column = Vec::with_capacity(n);
-        for e in 0..n {
-            row.reset(e);
-            column.push(world.eval(&world.program().lets[l].expr, &mut row)?);
-        }
-        world.lets[l] = Some(column);
-    }
-    for pass in &stage.passes {
-        let stream = pass.stream;
-        let reader = match readers[stream].take() {
-            Some(reader) if pass.first => reader,
-            _ => read::open(
-                &files[stream],
-                &world.hir.streams[stream].record.name,
-                &world.hir.streams[stream].record.fields,
-            )?,
-        };
-        let mut pass_counts = FileCounts::default();
-        let columns = stream_pass(
-            world,
-            stream,
-            &pass.aggregates,
-            index,
-            files[stream].path(),
-            reader,
-            &mut pass_counts,
-            rejects,
-            pass.first,
-        )?;
-        if pass.first {
-            counts[stream] = pass_counts;
-        }
-        for (a, column) in pass.aggregates.iter().zip(columns) {
-            world.aggregates[*a] = Some(column);
-        }
-    }
-    for &p in &stage.populations {
-        let mut row = Row::new(world.program(), 0);
-        let mut values = Vec::with_capacity(n);
-        for e in 0..n {
-            row.reset(e);
-            values.push(world.eval(&world.program().populations[p].arg, &mut row)?);
-        }
-        world.populations[p] = Some(population::compute(world.hir.populations[p].func, &values));
-    }
-    Ok(())
+/// The events files of a run, with their row counts, bad rows and progress.
+pub struct Streams<'a> {
+    /// Where each stream's rows come from, in program order.
+    pub files: Vec<Source>,
+    /// Readers opened (and their columns checked) before any work, taken by first passes.
+    pub readers: Vec<Option<Box<dyn RowReader>>>,
+    /// Row counts per stream, from each stream's first pass.
+    pub counts: Vec<FileCounts>,
+    /// Where bad rows go.
+    pub rejects: RejectSink,
+    /// Told about bytes read and stages.
+    pub progress: &'a dyn Progress,
 }
 
-/// Reads one events file, feeding each event that passes a filter to its aggregates.
-#[allow(clippy::too_many_arguments)]
-fn stream_pass(
-    world: &World,
-    stream: usize,
-    aggregates: &[usize],
-    index: &FxHashMap<Arc<str>, u32>,
-    path: &Path,
-    mut reader: Box<dyn RowReader>,
-    counts: &mut FileCounts,
-    rejects: &mut RejectSink,
-    first: bool,
-) -> Result<Vec<Vec<Value>>, RunError> {
-    let hir = world.program();
-    let s = &hir.streams[stream];
-    let n = index.len();
-    let mut accumulators: Vec<Accumulator> = aggregates
-        .iter()
-        .map(|&a| {
-            let agg = &hir.aggregates[a];
-            Accumulator::new(agg.func, agg.field.map(|f| &s.record.fields[f].ty.ty), n)
-        })
-        .collect();
-    let mut row = Row::new(hir, usize::MAX);
-    row.event = vec![Value::Null; s.record.fields.len()];
-    let mut key_text = String::new();
-    while let Some(result) = reader.next_row(&mut row.event)? {
-        counts.read += 1;
-        if let Err(problem) = result {
-            counts.rejects += 1;
-            if first {
-                rejects.reject(path, problem)?;
+impl Streams<'_> {
+    /// One plan level: materialized `let`s, stream passes, then population functions.
+    pub fn run_stage(
+        &mut self,
+        world: &mut World,
+        stage: &Stage,
+        index: &FxHashMap<Arc<str>, u32>,
+    ) -> Result<(), RunError> {
+        let n = index.len();
+        for &l in &stage.materialize {
+            let column = per_entity(world, &world.program().lets[l].expr, n)?;
+            world.lets[l] = Some(column);
+        }
+        for pass in &stage.passes {
+            let columns = self.pass(world, pass, index)?;
+            for (a, column) in pass.aggregates.iter().zip(columns) {
+                world.aggregates[*a] = Some(column);
             }
-            continue;
         }
-        let time = s.time_field.map(|t| &row.event[t]);
-        let after_as_of = time
-            .and_then(Value::as_date)
-            .is_some_and(|d| d > world.as_of);
-        let time = time.and_then(Value::as_datetime);
-        let entity = lookup(&row.event[s.key_field], index, &mut key_text);
-        if after_as_of {
-            counts.after_as_of += 1;
+        for &p in &stage.populations {
+            self.progress
+                .stage(&format!("population {}", world.hir.populations[p].text));
+            let values = per_entity(world, &world.program().populations[p].arg, n)?;
+            world.populations[p] =
+                Some(population::compute(world.hir.populations[p].func, &values));
         }
-        let Some(entity) = entity else {
-            counts.orphans += 1;
-            continue;
+        Ok(())
+    }
+
+    fn pass(
+        &mut self,
+        world: &World,
+        pass: &StreamPass,
+        index: &FxHashMap<Arc<str>, u32>,
+    ) -> Result<Vec<Vec<Value>>, RunError> {
+        let stream = pass.stream;
+        let record = &world.hir.streams[stream].record;
+        let reader = match self.readers[stream].take() {
+            Some(reader) if pass.first => reader,
+            _ => read::open(&self.files[stream], &record.name, &record.fields)?,
         };
-        if after_as_of {
-            continue;
+        self.progress.file(&record.name, self.files[stream].size());
+        let mut counts = FileCounts::default();
+        let columns = self.stream_pass(world, pass, index, reader, &mut counts)?;
+        if pass.first {
+            self.counts[stream] = counts;
         }
-        if row.entity != entity {
-            row.reset(entity);
-        }
-        for (acc, &a) in accumulators.iter_mut().zip(aggregates) {
-            let agg = &hir.aggregates[a];
-            if let Some(filter) = &agg.filter
-                && !world.eval(filter, &mut row)?.holds()
-            {
+        Ok(columns)
+    }
+
+    /// Reads one events file, feeding each event that passes a filter to its aggregates.
+    fn stream_pass(
+        &mut self,
+        world: &World,
+        pass: &StreamPass,
+        index: &FxHashMap<Arc<str>, u32>,
+        mut reader: Box<dyn RowReader>,
+        counts: &mut FileCounts,
+    ) -> Result<Vec<Vec<Value>>, RunError> {
+        let hir = world.program();
+        let s = &hir.streams[pass.stream];
+        let path = self.files[pass.stream].path().to_path_buf();
+        let mut accumulators: Vec<Accumulator> = pass
+            .aggregates
+            .iter()
+            .map(|&a| {
+                let agg = &hir.aggregates[a];
+                Accumulator::new(
+                    agg.func,
+                    agg.field.map(|f| &s.record.fields[f].ty.ty),
+                    index.len(),
+                )
+            })
+            .collect();
+        let mut row = Row::new(hir, usize::MAX);
+        row.event = vec![Value::Null; s.record.fields.len()];
+        let mut key_text = String::new();
+        while let Some(result) = reader.next_row(&mut row.event)? {
+            counts.read += 1;
+            if counts.read % PROGRESS_EVERY == 0 {
+                self.progress.read(reader.position());
+            }
+            if let Err(problem) = result {
+                counts.rejects += 1;
+                if pass.first {
+                    self.rejects.reject(&path, problem)?;
+                }
                 continue;
             }
-            let value = agg.field.map_or(&Value::Null, |f| &row.event[f]);
-            acc.add(entity, value, time).map_err(|o| o.at(agg))?;
+            let time = s.time_field.map(|t| &row.event[t]);
+            let after_as_of = time
+                .and_then(Value::as_date)
+                .is_some_and(|d| d > world.as_of);
+            let time = time.and_then(Value::as_datetime);
+            let entity = lookup(&row.event[s.key_field], index, &mut key_text);
+            if after_as_of {
+                counts.after_as_of += 1;
+            }
+            let Some(entity) = entity else {
+                counts.orphans += 1;
+                continue;
+            };
+            if after_as_of {
+                continue;
+            }
+            if row.entity != entity {
+                row.reset(entity);
+            }
+            for (acc, &a) in accumulators.iter_mut().zip(&pass.aggregates) {
+                let agg = &hir.aggregates[a];
+                if let Some(filter) = &agg.filter
+                    && !world.eval(filter, &mut row)?.holds()
+                {
+                    continue;
+                }
+                let value = agg.field.map_or(&Value::Null, |f| &row.event[f]);
+                acc.add(entity, value, time).map_err(|o| o.at(agg))?;
+            }
         }
+        self.progress.read(reader.position());
+        Ok(accumulators.into_iter().map(Accumulator::finish).collect())
     }
-    Ok(accumulators.into_iter().map(Accumulator::finish).collect())
+}
+
+/// How many rows pass between two progress reports.
+const PROGRESS_EVERY: u64 = 1 << 16;
+
+/// An expression's value for every entity.
+fn per_entity(world: &World, expr: &TExpr, n: usize) -> Result<Vec<Value>, RunError> {
+    let mut row = Row::new(world.program(), 0);
+    let mut column = Vec::with_capacity(n);
+    for e in 0..n {
+        row.reset(e);
+        column.push(world.eval(expr, &mut row)?);
+    }
+    Ok(column)
 }
 
 /// The entity index of an event's key.

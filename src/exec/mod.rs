@@ -12,6 +12,7 @@ mod fold;
 mod load;
 mod metrics;
 mod population;
+mod progress;
 pub mod read;
 mod value;
 pub mod write;
@@ -28,11 +29,13 @@ pub use eval::compare_op;
 pub use eval::{PopValue, Row, World};
 pub use load::{RejectSink, Rejected};
 pub use metrics::MetricInputs;
+pub use progress::{NoProgress, Progress};
 pub use read::Source;
 pub use value::{Value, compare, decimal_text};
 
 use crate::check::hir::Hir;
 use crate::plan::Plan;
+use load::Streams;
 
 /// What a run is given besides the program.
 #[derive(Debug, Clone)]
@@ -89,28 +92,37 @@ pub struct Outcome<'h> {
 
 /// Runs a planned program over data files.
 pub fn run<'h>(hir: &'h Hir, plan: &Plan, input: &RunInput) -> Result<Outcome<'h>, RunError> {
+    run_with_progress(hir, plan, input, &NoProgress)
+}
+
+/// [`run`], reporting progress as it goes.
+pub fn run_with_progress<'h>(
+    hir: &'h Hir,
+    plan: &Plan,
+    input: &RunInput,
+    progress: &dyn Progress,
+) -> Result<Outcome<'h>, RunError> {
     let files = load::bind_files(hir, &input.data)?;
     let params = load::bind_params(hir, &input.params)?;
     let mut readers = load::open_all(hir, &files)?;
     let mut rejects = RejectSink::new(input.max_rejects);
+    progress.file(&hir.entity.name, files[0].size());
     let entity = load::load_entity(hir, files[0].path(), readers.remove(0), &mut rejects)?;
     let mut world = World::new(hir, input.as_of, params, entity.columns);
-    let mut readers: Vec<Option<Box<dyn read::RowReader>>> =
-        readers.into_iter().map(Some).collect();
-    let mut stream_counts = vec![FileCounts::default(); hir.streams.len()];
+    let mut streams = Streams {
+        files: files[1..].to_vec(),
+        readers: readers.into_iter().map(Some).collect(),
+        counts: vec![FileCounts::default(); hir.streams.len()],
+        rejects,
+        progress,
+    };
     for stage in &plan.stages {
-        load::run_stage(
-            &mut world,
-            stage,
-            &entity.index,
-            &files[1..],
-            &mut readers,
-            &mut stream_counts,
-            &mut rejects,
-        )?;
+        streams.run_stage(&mut world, stage, &entity.index)?;
     }
     let n = entity.keys.len();
+    progress.stage("segments");
     let (segmentations, segments) = segment_all(&world, n)?;
+    progress.stage("campaigns");
     let (campaigns, actions) = campaign::run_campaigns(
         &world,
         &plan.campaign_order,
@@ -133,8 +145,8 @@ pub fn run<'h>(hir: &'h Hir, plan: &Plan, input: &RunInput) -> Result<Outcome<'h
         actions,
         lets,
         entity_counts: entity.counts,
-        stream_counts,
-        rejected: rejects.into_rows(),
+        stream_counts: streams.counts,
+        rejected: streams.rejects.into_rows(),
     })
 }
 

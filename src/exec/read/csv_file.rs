@@ -84,6 +84,10 @@ impl CsvReader {
 }
 
 impl RowReader for CsvReader {
+    fn position(&self) -> u64 {
+        self.record.position().map_or(0, |p| p.byte())
+    }
+
     fn next_row(&mut self, row: &mut [Value]) -> Result<Option<Result<u64, RowProblem>>, RunError> {
         let more = self
             .reader

@@ -35,6 +35,11 @@ pub trait RowReader {
     /// Fills `row` (one value per declared field) with the next row. `Ok(None)` at the end;
     /// `Ok(Some(Err(problem)))` for a row that does not fit the schema.
     fn next_row(&mut self, row: &mut [Value]) -> Result<Option<Result<u64, RowProblem>>, RunError>;
+
+    /// How many bytes of the source have been read (for progress reports).
+    fn position(&self) -> u64 {
+        0
+    }
 }
 
 /// Where the rows of the entity or an events stream come from.
@@ -53,6 +58,14 @@ pub enum Source {
 }
 
 impl Source {
+    /// The size of a file in bytes (0 for rows in memory or an unreadable file).
+    pub fn size(&self) -> u64 {
+        match self {
+            Source::File(path) => std::fs::metadata(path).map_or(0, |m| m.len()),
+            Source::Rows { .. } => 0,
+        }
+    }
+
     /// The path that names this source in messages.
     pub fn path(&self) -> &Path {
         match self {

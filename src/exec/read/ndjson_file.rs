@@ -21,6 +21,8 @@ pub struct NdjsonReader {
     parsers: Vec<CellParser>,
     /// The first record, read ahead to check the keys before any work.
     first: Option<(u64, String)>,
+    /// Bytes read so far (line ends counted as one byte each).
+    bytes: u64,
 }
 
 impl NdjsonReader {
@@ -37,6 +39,7 @@ impl NdjsonReader {
             line: 0,
             parsers: fields.iter().map(CellParser::new).collect(),
             first: None,
+            bytes: 0,
         };
         reader.first = reader.next_nonempty_line()?;
         if let Some((line, text)) = &reader.first {
@@ -62,6 +65,7 @@ impl NdjsonReader {
                 line: self.line,
                 problem: e.to_string(),
             })?;
+            self.bytes += text.len() as u64 + 1;
             let text = if self.line == 1 {
                 text.trim_start_matches('\u{feff}').to_string()
             } else {
@@ -92,6 +96,10 @@ impl NdjsonReader {
 }
 
 impl RowReader for NdjsonReader {
+    fn position(&self) -> u64 {
+        self.bytes
+    }
+
     fn next_row(&mut self, row: &mut [Value]) -> Result<Option<Result<u64, RowProblem>>, RunError> {
         let next = match self.first.take() {
             Some(first) => Some(first),

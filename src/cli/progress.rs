@@ -1,0 +1,62 @@
+//! A progress bar on standard error for long runs (`seg run`, `seg dry-run`): bytes of each
+//! input read, then the stages. Shown only when standard error is a terminal.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use seg::exec::{NoProgress, Progress};
+
+/// A progress bar drawn with `indicatif`.
+pub struct Bar {
+    bar: ProgressBar,
+}
+
+impl Progress for Bar {
+    fn file(&self, name: &str, bytes: u64) {
+        self.bar.set_style(bytes_style());
+        self.bar.set_length(bytes);
+        self.bar.set_position(0);
+        self.bar.set_message(format!("reading {name}"));
+    }
+
+    fn read(&self, position: u64) {
+        self.bar.set_position(position);
+    }
+
+    fn stage(&self, name: &str) {
+        self.bar.set_style(stage_style());
+        self.bar.set_message(name.to_string());
+        self.bar.tick();
+    }
+}
+
+impl Drop for Bar {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+fn stage_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner())
+}
+
+fn bytes_style() -> ProgressStyle {
+    ProgressStyle::with_template(
+        "{msg:24} [{bar:32}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    )
+    .map(|s| s.progress_chars("=> "))
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+}
+
+/// A progress bar when standard error is a terminal and `quiet` is off; otherwise silence.
+pub fn progress(quiet: bool) -> Box<dyn Progress> {
+    if quiet || !std::io::stderr().is_terminal() {
+        return Box::new(NoProgress);
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    bar.set_style(stage_style());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    Box::new(Bar { bar })
+}
