@@ -337,7 +337,7 @@ impl Streams<'_> {
         let mut key_text = String::new();
         while let Some(result) = reader.next_row(&mut row.event)? {
             counts.read += 1;
-            if counts.read % PROGRESS_EVERY == 0 {
+            if counts.read.is_multiple_of(PROGRESS_EVERY) {
                 self.progress.read(reader.position());
             }
             if let Err(problem) = result {
