@@ -1,0 +1,221 @@
+//! Diff stage: campaign funnels side by side, and who changes campaign assignment.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+
+use super::matching::{Pair, matched};
+use super::{Keys, Move, Presence, Run, union_by_name};
+use crate::check::hir::Campaign;
+use crate::exec::{CampaignResult, HOLDOUT};
+
+/// The name the outputs give the control group.
+const HOLDOUT_NAME: &str = "holdout";
+
+/// What one campaign did in one run (as in `summary.json`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignStats {
+    /// Whether as_of lies inside its window.
+    pub active: bool,
+    /// Entities whose audience held and whom the policy allowed.
+    pub eligible: u64,
+    /// Eligible entities with no would-be action.
+    pub skipped: u64,
+    /// Accepted entities in the holdout group.
+    pub holdout: u64,
+    /// Accepted treated entities.
+    pub treated: u64,
+    /// Candidates cut by the budget or cap.
+    pub cut: u64,
+    /// Total cost of the treated entities.
+    pub total_cost: Decimal,
+    /// Accepted treated entities per variant, in program order.
+    pub variants: Vec<(String, u64)>,
+}
+
+/// One campaign (matched by name) in both runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignDiff {
+    /// The campaign's name.
+    pub name: String,
+    /// Which programs declare it.
+    pub presence: Presence,
+    /// Its counts in the old run, if the old program declares it.
+    pub old: Option<CampaignStats>,
+    /// Its counts in the new run, if the new program declares it.
+    pub new: Option<CampaignStats>,
+    /// Entities whose assignment in this campaign changed, by (old, new) variant
+    /// (`None`: not accepted; `holdout`: the control group), largest first.
+    pub changes: Vec<Move>,
+}
+
+/// One count of a campaign in both runs (absent when the program lacks the campaign).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Measure {
+    /// `eligible`, `skipped`, `holdout`, `treated`, `cut`, `total_cost`, or a variant name.
+    pub name: String,
+    /// The old run's value.
+    pub old: Option<Decimal>,
+    /// The new run's value.
+    pub new: Option<Decimal>,
+}
+
+/// Reads one count of a campaign's stats.
+type Count = fn(&CampaignStats) -> Decimal;
+
+impl Measure {
+    /// New minus old, a missing side counting as 0.
+    pub fn delta(&self) -> Decimal {
+        let old = self.old.unwrap_or_default();
+        self.new.unwrap_or_default().saturating_sub(old)
+    }
+}
+
+impl CampaignDiff {
+    /// Entities whose assignment in this campaign changed.
+    pub fn changed(&self) -> u64 {
+        self.changes.iter().map(|m| m.keys.count).sum()
+    }
+
+    /// The funnel counts and the total cost, old and new.
+    pub fn measures(&self) -> Vec<Measure> {
+        let fields: [(&str, Count); 6] = [
+            ("eligible", |s| s.eligible.into()),
+            ("skipped", |s| s.skipped.into()),
+            ("holdout", |s| s.holdout.into()),
+            ("treated", |s| s.treated.into()),
+            ("cut", |s| s.cut.into()),
+            ("total_cost", |s| s.total_cost),
+        ];
+        fields
+            .iter()
+            .map(|(name, get)| Measure {
+                name: name.to_string(),
+                old: self.old.as_ref().map(get),
+                new: self.new.as_ref().map(get),
+            })
+            .collect()
+    }
+
+    /// Treated entities per variant of either program (matched by name), old and new.
+    pub fn variant_measures(&self) -> Vec<Measure> {
+        let (old, new) = (variants(&self.old), variants(&self.new));
+        union_by_name(
+            old.iter().map(|(n, _)| n.as_str()),
+            new.iter().map(|(n, _)| n.as_str()),
+        )
+        .into_iter()
+        .map(|(name, o, n)| Measure {
+            name: name.to_string(),
+            old: o.map(|i| old[i].1.into()),
+            new: n.map(|i| new[i].1.into()),
+        })
+        .collect()
+    }
+
+    /// Whether the campaign is in both programs with the same counts and members.
+    pub fn is_unchanged(&self) -> bool {
+        self.presence == Presence::Both && self.old == self.new && self.changes.is_empty()
+    }
+}
+
+/// The per-variant counts of one side (none when the program lacks the campaign).
+fn variants(stats: &Option<CampaignStats>) -> &[(String, u64)] {
+    stats.as_ref().map_or(&[], |s| s.variants.as_slice())
+}
+
+/// One program's campaign, its result and each entity's variant in it.
+type Side<'a> = Option<(&'a Campaign, &'a CampaignResult, Vec<Option<u16>>)>;
+
+/// Every campaign of either program; marks the entities whose campaign assignment changed.
+pub(super) fn compare_all(
+    old: Run,
+    new: Run,
+    pairs: &[Pair],
+    limit: usize,
+    changed: &mut [bool],
+) -> Vec<CampaignDiff> {
+    let names = union_by_name(
+        old.hir.campaigns.iter().map(|c| c.name.as_str()),
+        new.hir.campaigns.iter().map(|c| c.name.as_str()),
+    );
+    names
+        .into_iter()
+        .map(|(name, o, n)| {
+            let sides = (side(old, o), side(new, n));
+            compare(name, sides, pairs, limit, changed)
+        })
+        .collect()
+}
+
+/// Campaign `i` of a run, if it declares it.
+fn side(run: Run, i: Option<usize>) -> Side {
+    let i = i?;
+    let result = run.outcome.campaigns.iter().find(|r| r.campaign == i)?;
+    let mut variants = vec![None; run.outcome.keys.len()];
+    for &(e, variant) in &result.accepted {
+        variants[e as usize] = Some(variant);
+    }
+    Some((&run.hir.campaigns[i], result, variants))
+}
+
+/// One campaign in both runs.
+fn compare(
+    name: &str,
+    (old, new): (Side, Side),
+    pairs: &[Pair],
+    limit: usize,
+    changed: &mut [bool],
+) -> CampaignDiff {
+    let mut changes: BTreeMap<(Option<&str>, Option<&str>), Keys> = BTreeMap::new();
+    for m in matched(pairs) {
+        let from = variant_of(&old, m.old);
+        let to = variant_of(&new, m.new);
+        if from != to {
+            changes.entry((from, to)).or_default().add(m.key, limit);
+            changed[m.index] = true;
+        }
+    }
+    let mut changes: Vec<Move> = changes
+        .into_iter()
+        .map(|((from, to), keys)| Move {
+            from: from.map(str::to_string),
+            to: to.map(str::to_string),
+            keys,
+        })
+        .collect();
+    changes.sort_by_key(|m| std::cmp::Reverse(m.keys.count));
+    CampaignDiff {
+        name: name.to_string(),
+        presence: Presence::of(old.is_some(), new.is_some()),
+        old: old.as_ref().map(stats),
+        new: new.as_ref().map(stats),
+        changes,
+    }
+}
+
+/// The name of an entity's variant in a campaign (`holdout` for the control group).
+fn variant_of<'a>(side: &'a Side, entity: usize) -> Option<&'a str> {
+    let (campaign, _, variants) = side.as_ref()?;
+    let variant = variants[entity]?;
+    Some(if variant == HOLDOUT {
+        HOLDOUT_NAME
+    } else {
+        &campaign.variants[usize::from(variant)].name
+    })
+}
+
+/// A campaign's counts in one run.
+fn stats((campaign, result, _): &(&Campaign, &CampaignResult, Vec<Option<u16>>)) -> CampaignStats {
+    let names = campaign.variants.iter().map(|v| v.name.clone());
+    CampaignStats {
+        active: result.active,
+        eligible: result.eligible,
+        skipped: result.skipped,
+        holdout: result.holdout,
+        treated: result.treated,
+        cut: result.cut,
+        total_cost: result.total_cost,
+        variants: names.zip(result.variant_counts.iter().copied()).collect(),
+    }
+}
