@@ -32,6 +32,8 @@ pub(super) struct Line {
     pub(super) code: String,
     /// The comment at the end of the line, `//` included.
     pub(super) comment: Option<String>,
+    /// Trailing comments align only across lines of one group (one kind of item).
+    pub(super) group: usize,
 }
 
 impl Line {
@@ -41,6 +43,7 @@ impl Line {
             indent,
             code: code.into(),
             comment: None,
+            group: 0,
         }
     }
 
@@ -50,16 +53,8 @@ impl Line {
             indent,
             code: String::new(),
             comment: Some(comment.text),
+            group: 0,
         }
-    }
-
-    /// Puts `comment` at the end of this line, or gives it back when the line has one.
-    pub(super) fn attach(&mut self, comment: Comment) -> Option<Comment> {
-        if self.comment.is_some() {
-            return Some(comment);
-        }
-        self.comment = Some(comment.text);
-        None
     }
 }
 
@@ -87,11 +82,6 @@ impl Layout {
             first: Line::code(0, code),
             rest: Vec::new(),
         }
-    }
-
-    /// Whether everything stays on the current line.
-    pub(super) fn is_one_line(&self) -> bool {
-        self.rest.is_empty()
     }
 
     /// The line that text is added to.
@@ -144,9 +134,14 @@ impl Layout {
         self.rest.push(Line::comment(indent, comment));
     }
 
-    /// Puts `comment` at the end of the last line, or gives it back when that line has one.
-    pub(super) fn attach(&mut self, comment: Comment) -> Option<Comment> {
-        self.last_mut().attach(comment)
+    /// Whether the last line ends with a comment.
+    pub(super) fn has_comment(&self) -> bool {
+        self.rest.last().unwrap_or(&self.first).comment.is_some()
+    }
+
+    /// Puts `comment` at the end of the last line (see [`Layout::has_comment`]).
+    pub(super) fn attach(&mut self, comment: Comment) {
+        self.last_mut().comment = Some(comment.text);
     }
 
     /// The lines, the first one indented by `indent`.
@@ -158,7 +153,8 @@ impl Layout {
 }
 
 /// The final text: blank lines only between lines, trailing comments of consecutive lines
-/// aligned two columns after the longest code among them, a line end after every line.
+/// of one group aligned two columns after the longest code among them, a line end after
+/// every line.
 pub(super) fn render(out: Vec<Out>) -> String {
     let lines = trim_blanks(out);
     let columns = comment_columns(&lines);
@@ -190,17 +186,25 @@ fn trim_blanks(out: Vec<Out>) -> Vec<Option<Line>> {
 
 /// For each line, the column its trailing comment starts at.
 ///
-/// Runs of consecutive lines of code that all end with a comment share one column.
+/// Runs of consecutive lines of code of one group that all end with a comment share one
+/// column.
 fn comment_columns(lines: &[Option<Line>]) -> Vec<usize> {
     let mut columns = vec![0; lines.len()];
     let mut run_start = 0;
     for at in 0..=lines.len() {
-        if lines.get(at).and_then(code_width).is_some() {
+        let group = |i: usize| lines.get(i).and_then(Option::as_ref).map(|l| l.group);
+        let in_run = lines.get(at).and_then(code_width).is_some()
+            && (at == run_start || group(at) == group(at - 1));
+        if in_run {
             continue;
         }
         let widest = lines[run_start..at].iter().filter_map(code_width).max();
         columns[run_start..at].fill(widest.map_or(0, |w| w + 2));
-        run_start = at + 1;
+        run_start = if lines.get(at).and_then(code_width).is_some() {
+            at
+        } else {
+            at + 1
+        };
     }
     columns
 }

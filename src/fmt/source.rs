@@ -34,7 +34,10 @@ impl<'s> Source<'s> {
     /// Whether a blank line stands anywhere between `from` and `to`.
     pub(super) fn has_blank_line(&self, from: u32, to: u32) -> bool {
         let lines: Vec<&str> = self.slice(from, to).split('\n').collect();
-        lines.len() > 2 && lines[1..lines.len() - 1].iter().any(|l| l.trim().is_empty())
+        lines.len() > 2
+            && lines[1..lines.len() - 1]
+                .iter()
+                .any(|l| l.trim().is_empty())
     }
 
     /// Whether `from` and `to` are on the same line.
