@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use seg::report::{Report, build, render_terminal};
+use seg::report::{Report, build, render_html, render_terminal};
 
 use super::inputs::Inputs;
 
@@ -17,6 +17,9 @@ pub struct Args {
     /// Also write the report as JSON (schema: docs/report-schema.md).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Also write the report as one self-contained HTML page (opens offline).
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
     /// List N example keys per campaign variant and holdout.
     #[arg(long, value_name = "N", default_value_t = 0)]
     sample: usize,
@@ -45,7 +48,7 @@ pub fn run(args: &Args) -> ExitCode {
     };
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     print!("{}", render_terminal(&report, colour));
-    match write_json(args, &report) {
+    match write_json(args, &report).and_then(|()| write_html(args, &report)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -60,4 +63,12 @@ fn write_json(args: &Args, report: &Report) -> Result<(), String> {
     };
     let text = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
     std::fs::write(path, text + "\n").map_err(|e| format!("cannot write `{}`: {e}", path.display()))
+}
+
+fn write_html(args: &Args, report: &Report) -> Result<(), String> {
+    let Some(path) = &args.report else {
+        return Ok(());
+    };
+    std::fs::write(path, render_html(report))
+        .map_err(|e| format!("cannot write `{}`: {e}", path.display()))
 }

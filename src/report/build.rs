@@ -13,6 +13,12 @@ use crate::exec::{
     decimal_text,
 };
 
+/// A standardised mean difference above this flags an imbalanced control group.
+const SMD_LIMIT: f64 = 0.1;
+
+/// Groups smaller than this are too small for the balance of a metric to mean much.
+const MIN_GROUP: usize = 30;
+
 /// The budget fractions of the budget curve.
 const BUDGET_FRACTIONS: [&str; 5] = ["0.25", "0.5", "1", "1.5", "2"];
 
@@ -159,17 +165,19 @@ fn crosstabs(hir: &Hir, outcome: &Outcome) -> Vec<Crosstab> {
     tables
 }
 
-/// Entities whose audience holds in two or more active campaigns, grouped by that set.
+/// Entities whose audience holds in two or more active campaigns, grouped by that set;
+/// each group counts how many of its entities each campaign accepted (an entity may be
+/// accepted by several when the policy allows), and how many no campaign took.
 fn contention(hir: &Hir, outcome: &Outcome) -> Vec<Contention> {
     let n = outcome.keys.len();
-    let mut first_accepted: Vec<Option<usize>> = vec![None; n];
+    let mut accepted_by: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (run, result) in outcome.campaigns.iter().enumerate() {
         for &(e, _) in &result.accepted {
-            first_accepted[e as usize].get_or_insert(run);
+            accepted_by[e as usize].push(run);
         }
     }
-    let mut groups: BTreeMap<Vec<usize>, BTreeMap<Option<usize>, u64>> = BTreeMap::new();
-    for (e, winner) in first_accepted.iter().enumerate() {
+    let mut groups: BTreeMap<Vec<usize>, (u64, BTreeMap<Option<usize>, u64>)> = BTreeMap::new();
+    for (e, winners) in accepted_by.iter().enumerate() {
         let set: Vec<usize> = outcome
             .campaigns
             .iter()
@@ -177,16 +185,24 @@ fn contention(hir: &Hir, outcome: &Outcome) -> Vec<Contention> {
             .filter(|(_, r)| r.details.as_ref().is_some_and(|d| d.audience[e]))
             .map(|(run, _)| run)
             .collect();
-        if set.len() >= 2 {
-            *groups.entry(set).or_default().entry(*winner).or_default() += 1;
+        if set.len() < 2 {
+            continue;
+        }
+        let (size, counts) = groups.entry(set).or_default();
+        *size += 1;
+        if winners.is_empty() {
+            *counts.entry(None).or_default() += 1;
+        }
+        for &run in winners {
+            *counts.entry(Some(run)).or_default() += 1;
         }
     }
     let name = |run: usize| hir.campaigns[outcome.campaigns[run].campaign].name.clone();
     groups
         .into_iter()
-        .map(|(set, winners)| Contention {
+        .map(|(set, (size, winners))| Contention {
             campaigns: set.iter().map(|&r| name(r)).collect(),
-            entities: winners.values().sum(),
+            entities: size,
             won_by: winners
                 .into_iter()
                 .map(|(w, entities)| Winner {
@@ -265,7 +281,7 @@ fn cut_at(
 }
 
 fn budget_curve(c: &Campaign, ranked: &[crate::exec::Candidate]) -> Vec<BudgetPoint> {
-    let Some(budget) = c.budget else {
+    let Some(budget) = c.budget.filter(|_| !ranked.is_empty()) else {
         return Vec::new();
     };
     BUDGET_FRACTIONS
@@ -351,10 +367,9 @@ fn covariates(hir: &Hir, r: &CampaignResult, inputs: &MetricInputs) -> Vec<Covar
                 .filter_map(|(e, _)| as_number(&column[*e as usize]))
                 .collect()
         };
-        let (h, t) = (
-            stats::mean_variance(&numbers(true)),
-            stats::mean_variance(&numbers(false)),
-        );
+        let (holdout_values, treated_values) = (numbers(true), numbers(false));
+        let (holdout_n, treated_n) = (holdout_values.len(), treated_values.len());
+        let (h, t) = (stats::mean_variance(&holdout_values), stats::mean_variance(&treated_values));
         let smd = match (t, h) {
             (Some(t), Some(h)) => stats::smd(t, h),
             _ => None,
@@ -364,7 +379,7 @@ fn covariates(hir: &Hir, r: &CampaignResult, inputs: &MetricInputs) -> Vec<Covar
             holdout_mean: h.map(|x| x.0),
             treated_mean: t.map(|x| x.0),
             smd,
-            flagged: smd.is_some_and(|s| s.abs() > 0.1),
+            flagged: smd.is_some_and(|s| s.abs() > SMD_LIMIT) && holdout_n >= MIN_GROUP && treated_n >= MIN_GROUP,
         });
     }
     out
@@ -443,6 +458,10 @@ fn metric_table(
                 .filter(|&e| column[e as usize] == Some(i as u16))
                 .collect();
             push("segmentation", format!("{}.{}", s.name, rule.name), members)?;
+        }
+        let unassigned: Vec<u32> = all.iter().copied().filter(|&e| column[e as usize].is_none()).collect();
+        if !unassigned.is_empty() {
+            push("segmentation", format!("{}.(none)", s.name), unassigned)?;
         }
     }
     for r in &outcome.campaigns {

@@ -184,7 +184,8 @@ pub struct Balance {
     pub p_value: f64,
     /// Whether p < 0.001 (a sample-ratio mismatch).
     pub mismatch: bool,
-    /// Standardised mean difference, holdout against treated, per metric.
+    /// Per metric: the standardised mean difference of the treated against the holdout
+    /// (flagged above 0.1 when both groups have at least 30 entities).
     pub covariates: Vec<Covariate>,
 }
 
@@ -193,7 +194,7 @@ pub struct Balance {
 pub struct SplitGroup {
     /// `holdout` or a variant.
     pub name: String,
-    /// Accepted entities in it.
+    /// Candidates in it (the split happens before the budget/cap walk).
     pub observed: u64,
     /// What the configured shares predict.
     pub expected: f64,
@@ -210,7 +211,7 @@ pub struct Covariate {
     pub treated_mean: Option<f64>,
     /// Standardised mean difference.
     pub smd: Option<f64>,
-    /// Whether |smd| > 0.1.
+    /// Whether |smd| > 0.1 with at least 30 entities in each group.
     pub flagged: bool,
 }
 
@@ -230,7 +231,8 @@ pub struct Contention {
     pub campaigns: Vec<String>,
     /// How many entities.
     pub entities: u64,
-    /// Where they ended up: the first campaign that accepted them, or `(none)`.
+    /// How many of them each campaign accepted (an entity accepted by two campaigns counts
+    /// under both), and `(none)` for those no campaign took.
     pub won_by: Vec<Winner>,
 }
 
