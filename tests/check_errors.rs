@@ -1,10 +1,8 @@
 //! Check stage tests: a data-driven corpus of programs that parse but do not check, each
 //! snapshotted with its rendered diagnostics (`tests/fixtures/check/`), programs that must
 //! check cleanly (`tests/fixtures/check/ok/`), and the exit codes and JSON output of
-//! `seg check`.
-//!
-//! Known gaps of the checker — programs that should be rejected but are not — live in
-//! `tests/fixtures/check/missed/` and are listed in `tests/bad_error_messages.md`.
+//! `seg check`. Diagnostics that could be better are listed in
+//! `tests/bad_error_messages.md`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -153,21 +151,6 @@ fn ok_fixtures_check_cleanly() {
 /// Programs the checker should reject but currently accepts (see
 /// `tests/bad_error_messages.md`). When the checker learns to reject one, this test
 /// fails: move the fixture up into `fixtures/check/` and accept its snapshot.
-#[test]
-fn known_gaps_still_check_cleanly() {
-    for path in seg_files(Path::new("tests/fixtures/check/missed")) {
-        let outcome = compile(&path);
-        assert!(
-            outcome.diagnostics.is_empty(),
-            "{} is a known gap of the checker, but it is now reported; move it into \
-             tests/fixtures/check/, accept its snapshot and strike it from \
-             tests/bad_error_messages.md:\n{}",
-            path.display(),
-            outcome.diagnostics.join("\n")
-        );
-    }
-}
-
 #[test]
 fn diagnostics_come_sorted_by_position() {
     let path = relative(&crate_root().join("tests/fixtures/check/many_errors_sorted.seg"));

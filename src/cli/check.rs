@@ -1,4 +1,4 @@
-//! `seg check PATH...`: parse, resolve and type-check files or folders.
+//! `seg check PATH...`: parse, resolve, type-check and lint files or folders.
 //!
 //! Each file given is a program root; in a folder, see [`roots`].
 
@@ -42,7 +42,10 @@ pub fn run(args: &Args) -> ExitCode {
     let mut files = BTreeSet::new();
     for root in &roots {
         let sources = match seg::compile(root) {
-            Ok((program, _)) => program.sources,
+            Ok((program, hir)) => {
+                printer.print(&seg::lint::lint(&program, &hir), &program.sources);
+                program.sources
+            }
             Err(CompileError::Syntax(sources, errors)) => {
                 printer.print(&errors, &sources);
                 sources

@@ -4,6 +4,7 @@
 mod check;
 mod diff;
 mod dry_run;
+mod explain;
 mod fmt;
 mod inputs;
 mod paths;
@@ -37,6 +38,8 @@ enum Command {
     Diff(diff::Args),
     /// Evaluate everything and report who would get what, writing no outputs.
     DryRun(dry_run::Args),
+    /// Run a program and explain one entity: every value, segment test and campaign step.
+    Explain(explain::Args),
     /// Rewrite `.seg` files in the canonical layout (`--check`: print a diff, write nothing).
     Fmt(fmt::Args),
     /// Print the evaluation plan of a program, one numbered step per line.
@@ -54,6 +57,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::DryRun(args) => dry_run::run(&args),
+        Command::Explain(args) => explain::run(&args),
         Command::Fmt(args) => fmt::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Run(args) => run::run(&args),

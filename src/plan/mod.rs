@@ -80,7 +80,12 @@ pub fn plan(hir: &Hir, with_values: bool) -> Plan {
             .collect();
     }
     levels::assign_materialized(hir, &needed, &levels, &mut stages);
-    Plan { stages, campaign_order: campaign_order(hir), with_values, keep_details: false }
+    Plan {
+        stages,
+        campaign_order: campaign_order(hir),
+        with_values,
+        keep_details: false,
+    }
 }
 
 /// Campaigns by priority, highest first; ties keep program order.

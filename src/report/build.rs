@@ -165,6 +165,9 @@ fn crosstabs(hir: &Hir, outcome: &Outcome) -> Vec<Crosstab> {
     tables
 }
 
+/// The size of a contention group, and how many of it each campaign (or none) accepted.
+type ContentionCounts = (u64, BTreeMap<Option<usize>, u64>);
+
 /// Entities whose audience holds in two or more active campaigns, grouped by that set;
 /// each group counts how many of its entities each campaign accepted (an entity may be
 /// accepted by several when the policy allows), and how many no campaign took.
@@ -176,7 +179,7 @@ fn contention(hir: &Hir, outcome: &Outcome) -> Vec<Contention> {
             accepted_by[e as usize].push(run);
         }
     }
-    let mut groups: BTreeMap<Vec<usize>, (u64, BTreeMap<Option<usize>, u64>)> = BTreeMap::new();
+    let mut groups: BTreeMap<Vec<usize>, ContentionCounts> = BTreeMap::new();
     for (e, winners) in accepted_by.iter().enumerate() {
         let set: Vec<usize> = outcome
             .campaigns
@@ -369,7 +372,10 @@ fn covariates(hir: &Hir, r: &CampaignResult, inputs: &MetricInputs) -> Vec<Covar
         };
         let (holdout_values, treated_values) = (numbers(true), numbers(false));
         let (holdout_n, treated_n) = (holdout_values.len(), treated_values.len());
-        let (h, t) = (stats::mean_variance(&holdout_values), stats::mean_variance(&treated_values));
+        let (h, t) = (
+            stats::mean_variance(&holdout_values),
+            stats::mean_variance(&treated_values),
+        );
         let smd = match (t, h) {
             (Some(t), Some(h)) => stats::smd(t, h),
             _ => None,
@@ -379,7 +385,9 @@ fn covariates(hir: &Hir, r: &CampaignResult, inputs: &MetricInputs) -> Vec<Covar
             holdout_mean: h.map(|x| x.0),
             treated_mean: t.map(|x| x.0),
             smd,
-            flagged: smd.is_some_and(|s| s.abs() > SMD_LIMIT) && holdout_n >= MIN_GROUP && treated_n >= MIN_GROUP,
+            flagged: smd.is_some_and(|s| s.abs() > SMD_LIMIT)
+                && holdout_n >= MIN_GROUP
+                && treated_n >= MIN_GROUP,
         });
     }
     out
@@ -459,7 +467,11 @@ fn metric_table(
                 .collect();
             push("segmentation", format!("{}.{}", s.name, rule.name), members)?;
         }
-        let unassigned: Vec<u32> = all.iter().copied().filter(|&e| column[e as usize].is_none()).collect();
+        let unassigned: Vec<u32> = all
+            .iter()
+            .copied()
+            .filter(|&e| column[e as usize].is_none())
+            .collect();
         if !unassigned.is_empty() {
             push("segmentation", format!("{}.(none)", s.name), unassigned)?;
         }
