@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use super::FileCounts;
 use super::accumulate::Accumulator;
 use super::error::RunError;
 use super::eval::{Row, World};
@@ -14,6 +13,7 @@ use super::population;
 use super::progress::Progress;
 use super::read::{self, RowProblem, RowReader, Source};
 use super::value::Value;
+use super::{FileCounts, RunInput};
 use crate::check::hir::{Const, Hir, TExpr};
 use crate::check::suggest::help_for;
 use crate::check::types::{Ty, Type};
@@ -79,7 +79,8 @@ impl RejectSink {
 }
 
 /// The file of the entity (index 0) and of each stream, in program order.
-pub fn bind_files(hir: &Hir, data: &[(String, Source)]) -> Result<Vec<Source>, RunError> {
+pub fn bind_files(hir: &Hir, input: &RunInput) -> Result<Vec<Source>, RunError> {
+    let data = &input.data;
     let names: Vec<&str> = std::iter::once(hir.entity.name.as_str())
         .chain(hir.streams.iter().map(|s| s.record.name.as_str()))
         .collect();
@@ -95,10 +96,9 @@ pub fn bind_files(hir: &Hir, data: &[(String, Source)]) -> Result<Vec<Source>, R
     names
         .iter()
         .map(|name| {
-            data.iter()
-                .rev()
-                .find(|(n, _)| n == name)
-                .map(|(_, p)| p.clone())
+            input
+                .source(name)
+                .cloned()
                 .ok_or_else(|| RunError::MissingData {
                     name: name.to_string(),
                 })

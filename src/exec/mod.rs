@@ -50,6 +50,17 @@ pub struct RunInput {
     pub max_rejects: Option<u64>,
 }
 
+impl RunInput {
+    /// The source bound to the entity or stream `name` (the last `--data` for it wins).
+    pub fn source(&self, name: &str) -> Option<&Source> {
+        self.data
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, source)| source)
+    }
+}
+
 /// Row counts of one data file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileCounts {
@@ -102,7 +113,7 @@ pub fn run_with_progress<'h>(
     input: &RunInput,
     progress: &dyn Progress,
 ) -> Result<Outcome<'h>, RunError> {
-    let files = load::bind_files(hir, &input.data)?;
+    let files = load::bind_files(hir, input)?;
     let params = load::bind_params(hir, &input.params)?;
     let mut readers = load::open_all(hir, &files)?;
     let mut rejects = RejectSink::new(input.max_rejects);

@@ -4,7 +4,7 @@
 
 use super::model::EventCounts;
 use crate::check::hir::{AggId, Stream};
-use crate::exec::read::{self, RowReader, Source};
+use crate::exec::read::{self, RowReader};
 use crate::exec::{RunError, RunInput, Value, World};
 
 /// Per aggregate id: what it did with the entity's events (`None` for aggregates the
@@ -21,7 +21,7 @@ pub(super) fn count_events(
         let aggregates: Vec<AggId> = (0..hir.aggregates.len())
             .filter(|&a| hir.aggregates[a].stream == s && world.aggregates[a].is_some())
             .collect();
-        let source = bound_source(input, &stream.record.name);
+        let source = input.source(&stream.record.name);
         let Some(source) = source.filter(|_| !aggregates.is_empty()) else {
             continue;
         };
@@ -38,16 +38,6 @@ pub(super) fn count_events(
         }
     }
     Ok(counts)
-}
-
-/// The source bound to `name` (the last `--data` for it wins, as in the run).
-fn bound_source<'i>(input: &'i RunInput, name: &str) -> Option<&'i Source> {
-    input
-        .data
-        .iter()
-        .rev()
-        .find(|(n, _)| n == name)
-        .map(|(_, source)| source)
 }
 
 /// One read of a stream for one entity.

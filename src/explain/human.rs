@@ -4,7 +4,8 @@ use std::collections::HashSet;
 
 use super::diagram::draw;
 use super::model::*;
-use super::values::{literal, plural, thousands};
+use super::values::{literal, plural};
+use crate::report::thousands;
 
 /// The explanation as text for a terminal or a ticket.
 pub fn render_human(x: &Explanation) -> String {

@@ -55,19 +55,6 @@ pub fn literal(value: &Value) -> String {
     }
 }
 
-/// A count with thousands separators (`9,204`).
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// The plural of an entity or stream name, for sentences (`customers`, `branches`).
 pub fn plural(name: &str) -> String {
     let consonant_y = name.ends_with('y')
@@ -105,12 +92,5 @@ mod tests {
         assert_eq!(plural("branch"), "branches");
         assert_eq!(plural("company"), "companies");
         assert_eq!(plural("day"), "days");
-    }
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(9204), "9,204");
-        assert_eq!(thousands(12), "12");
-        assert_eq!(thousands(1_000_000), "1,000,000");
     }
 }

@@ -43,6 +43,7 @@ pub fn build(
         contention: contention(hir, outcome),
         metrics: metric_table(hir, outcome, &inputs)?,
         warnings: Vec::new(),
+        compare: None,
     };
     for result in &outcome.campaigns {
         report

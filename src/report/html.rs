@@ -227,6 +227,7 @@ mod tests {
                 rows: Vec::new(),
             },
             warnings: Vec::new(),
+            compare: None,
         }
     }
 

@@ -4,10 +4,12 @@
 mod build;
 mod html;
 mod model;
+mod numbers;
 mod stats;
 mod terminal;
 
 pub use build::build;
 pub use html::render_html;
 pub use model::*;
+pub use numbers::thousands;
 pub use terminal::render as render_terminal;

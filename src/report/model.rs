@@ -2,7 +2,9 @@
 //! this one model, so they always agree. Field order is the JSON key order
 //! (`docs/report-schema.md`).
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
+
+use crate::diff::{Diff, changes_json};
 
 /// Everything `seg dry-run` reports.
 #[derive(Debug, Clone, Serialize)]
@@ -29,6 +31,29 @@ pub struct Report {
     pub metrics: MetricTable,
     /// Things to look at before sending.
     pub warnings: Vec<String>,
+    /// How the assignments moved since an earlier run, with `--compare`.
+    pub compare: Option<Comparison>,
+}
+
+/// The assignments of this run against those of an earlier run's `assignments.csv`.
+///
+/// Serialized as `previous`, then the keys of `seg diff --format json` from `entity` on,
+/// campaigns with their membership changes only (`docs/report-schema.md`).
+#[derive(Debug, Clone)]
+pub struct Comparison {
+    /// The earlier run's `assignments.csv`, as given.
+    pub previous: String,
+    /// The earlier run (old) against this one (new).
+    pub diff: Diff,
+}
+
+impl Serialize for Comparison {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serde_json::Map::new();
+        map.insert("previous".to_string(), self.previous.clone().into());
+        map.extend(changes_json(&self.diff));
+        map.serialize(serializer)
+    }
 }
 
 /// Row counts of one input file.

@@ -6,6 +6,7 @@ use owo_colors::OwoColorize;
 use unicode_width::UnicodeWidthStr;
 
 use super::model::*;
+use super::numbers::thousands;
 
 /// Renders the report as text; `colour` adds ANSI styles.
 pub fn render(report: &Report, colour: bool) -> String {
@@ -88,19 +89,6 @@ impl Out {
             self.line(line.trim_end());
         }
     }
-}
-
-/// `1234567` as `1,234,567`.
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn percent(share: f64) -> String {

@@ -2,6 +2,8 @@
 
 use unicode_width::UnicodeWidthStr;
 
+pub(super) use crate::report::numbers::{group_digits, thousands};
+
 /// `s` with `&`, `<`, `>`, `"` and `'` escaped, safe in text and in quoted attributes.
 pub(super) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -14,23 +16,6 @@ pub(super) fn escape(s: &str) -> String {
             '\'' => out.push_str("&#39;"),
             other => out.push(other),
         }
-    }
-    out
-}
-
-/// `1234567` as `1,234,567`.
-pub(super) fn thousands(n: u64) -> String {
-    group_digits(&n.to_string())
-}
-
-/// Commas between groups of three in a run of ASCII digits.
-fn group_digits(digits: &str) -> String {
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
     }
     out
 }
