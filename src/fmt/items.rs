@@ -8,7 +8,8 @@ use crate::syntax::ast::{
 };
 
 use super::align::{self, Cells};
-use super::expr::{At, Piece, text};
+use super::expr::{At, Element, List, Piece, text};
+use super::layout::{Layout, WIDTH, width};
 use super::printer::{Printer, Seq};
 
 /// A string literal as the language writes it (canonical escapes).
@@ -164,12 +165,42 @@ impl Printer<'_> {
                 seq,
                 |f| f.span,
                 |_, _| false,
-                |p, _, field| {
-                    let code = format!("{}: {}", field.name.name, type_text(&field.ty));
-                    p.push_code(indent, code);
-                },
+                |p, _, field| p.field(field, indent),
             );
         });
+    }
+
+    /// `name: type`; an `enum` that does not fit (or holds comments between its values)
+    /// puts its values on the lines after, filled, one level deeper.
+    fn field(&mut self, field: &FieldDecl, indent: usize) {
+        let code = format!("{}: {}", field.name.name, type_text(&field.ty));
+        let BaseType::Enum(values) = &field.ty.base else {
+            return self.push_code(indent, code);
+        };
+        let elements: Vec<Element<'_>> = values
+            .iter()
+            .map(|v| Element {
+                start: v.span.start,
+                pieces: vec![text(quoted(&v.value))],
+                end: v.span.end,
+            })
+            .collect();
+        let after_values = values.last().map_or(field.ty.span.start, |v| v.span.end);
+        let list = List {
+            open: self.source.find(field.ty.span.start, b'('),
+            close: self.source.find(after_values, b')'),
+            closing: ")",
+            fill: true,
+        };
+        if !self.list_has_comments(&elements, &list) && indent + width(&code) <= WIDTH {
+            return self.push_code(indent, code);
+        }
+        let head = Layout::text(format!("{}: enum(", field.name.name));
+        let mut layout = self.list_lines(head, &elements, &list, At::line(indent));
+        if field.ty.nullable {
+            layout.push_str("?");
+        }
+        self.push_layout(indent, layout);
     }
 
     /// `let NAME = EXPR`.

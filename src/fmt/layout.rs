@@ -184,10 +184,16 @@ fn trim_blanks(out: Vec<Out>) -> Vec<Option<Line>> {
     lines
 }
 
+/// How much longer than the shortest line of its run a line's code may be and still have
+/// its trailing comment aligned with the others'.
+const ALIGN_SPREAD: usize = 30;
+
 /// For each line, the column its trailing comment starts at.
 ///
 /// Runs of consecutive lines of code of one group that all end with a comment share one
-/// column.
+/// column, two columns after the longest code of the run; a line much longer than the
+/// shortest of its run (see [`ALIGN_SPREAD`]) does not push the others' comments right,
+/// and its own comment just follows its code.
 fn comment_columns(lines: &[Option<Line>]) -> Vec<usize> {
     let mut columns = vec![0; lines.len()];
     let mut run_start = 0;
@@ -198,8 +204,7 @@ fn comment_columns(lines: &[Option<Line>]) -> Vec<usize> {
         if in_run {
             continue;
         }
-        let widest = lines[run_start..at].iter().filter_map(code_width).max();
-        columns[run_start..at].fill(widest.map_or(0, |w| w + 2));
+        columns[run_start..at].fill(run_column(&lines[run_start..at]));
         run_start = if lines.get(at).and_then(code_width).is_some() {
             at
         } else {
@@ -207,6 +212,17 @@ fn comment_columns(lines: &[Option<Line>]) -> Vec<usize> {
         };
     }
     columns
+}
+
+/// The comment column of a run: two after its longest code, outliers left out.
+fn run_column(run: &[Option<Line>]) -> usize {
+    let widths: Vec<usize> = run.iter().filter_map(code_width).collect();
+    let shortest = widths.iter().copied().min().unwrap_or(0);
+    let widest = widths
+        .into_iter()
+        .filter(|&w| w <= shortest + ALIGN_SPREAD)
+        .max();
+    widest.map_or(0, |w| w + 2)
 }
 
 /// The end column of a line of code that has a trailing comment.

@@ -9,7 +9,7 @@ pub struct FileId(pub u32);
 /// A byte range in one source file.
 ///
 /// Spans never take part in AST equality decisions that matter to the formatter:
-/// compare trees with [`crate::syntax::ast`]'s span-blind helpers instead.
+/// compare trees with [`crate::syntax::ast::Module::without_spans`] instead.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Span {
     /// The file the range lies in.
