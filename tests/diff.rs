@@ -1,6 +1,7 @@
 //! `seg diff`: snapshots of its renderings on a hand-made program pair
 //! (`tests/fixtures/diff/`), its migration matrix checked against counts taken from two
-//! `seg run` outputs, its exit codes and its input errors.
+//! `seg run` outputs, its exit codes and its input errors; and `seg dry-run --compare`,
+//! which compares an earlier run's `assignments.csv` with the code of `seg diff`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -403,4 +404,74 @@ fn matrix_matches_two_seg_runs() {
     assert_eq!(json["campaign_changed"]["count"], campaigns);
     assert!(campaigns > 0, "moving `lost` changes birthday_treat");
     assert_eq!(json["entities"]["both"], old.rows.len() as u64);
+}
+
+/// `seg dry-run NEW --compare` the `assignments.csv` of `seg run OLD` (run with `more`
+/// arguments) on the fixture data: the report's `compare` object.
+fn compare_with_run_of(old: &str, new: &str, dir: &Path, more: &[&str]) -> Json {
+    let out = dir.join("out").display().to_string();
+    let data = [
+        "--data",
+        "customer=customers.csv",
+        "--data",
+        "orders=orders.csv",
+    ];
+    let mut run = vec!["run", old, "--as-of", AS_OF, "--out", &out];
+    run.extend(data);
+    run.extend(more);
+    let ran = seg(&fixtures(), &run);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let previous = dir.join("out/assignments.csv").display().to_string();
+    let json = dir.join("report.json").display().to_string();
+    let mut args = vec!["dry-run", new, "--as-of", AS_OF, "--sample", "3"];
+    args.extend(["--compare", &previous, "--json", &json]);
+    args.extend(data);
+    let dry_run = seg(&fixtures(), &args);
+    assert_eq!(dry_run.code, 0, "{}", dry_run.stderr);
+    let text = std::fs::read_to_string(&json).expect("the JSON report");
+    let report: Json = serde_json::from_str(&text).expect("the report is JSON");
+    report["compare"].clone()
+}
+
+#[test]
+fn compare_with_an_earlier_run_is_seg_diff_without_campaign_counts() {
+    let diff = fixture_diff("old.seg", "new.seg", &["--format", "json"]).json();
+    for (name, more) in [("plain", &[][..]), ("with_values", &["--with-values"][..])] {
+        let compare = compare_with_run_of("old.seg", "new.seg", &scratch(name), more);
+        for key in [
+            "entity",
+            "entities",
+            "changed",
+            "campaign_changed",
+            "segmentations",
+        ] {
+            assert_eq!(compare[key], diff[key], "{name}: `{key}`");
+        }
+        assert_eq!(compare["segmentations"][2]["in"], "new", "tenure is new");
+        // `loyal` is new in new.seg: a file cannot tell it from a segment nobody held, so
+        // it is taken as declared before, with nobody in it.
+        let mut expected = diff["segments"].clone();
+        assert_eq!(expected[1]["name"], "loyal");
+        expected[1]["in"] = "both".into();
+        assert_eq!(compare["segments"], expected, "{name}: segments");
+        let campaigns = compare["campaigns"].as_array().expect("campaigns");
+        let names: Vec<&str> = campaigns
+            .iter()
+            .filter_map(|c| c["name"].as_str())
+            .collect();
+        assert_eq!(
+            names,
+            ["winback", "thanks"],
+            "program order, not the file's"
+        );
+        for (c, d) in campaigns
+            .iter()
+            .zip(diff["campaigns"].as_array().expect("campaigns"))
+        {
+            for key in ["name", "in", "changed", "changes"] {
+                assert_eq!(c[key], d[key], "{name}: campaign {}: `{key}`", c["name"]);
+            }
+            assert!(c.get("old").is_none(), "a file has no campaign counts");
+        }
+    }
 }

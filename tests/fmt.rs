@@ -1009,6 +1009,41 @@ mod generated {
                     push(out, format!("from {}", from.name));
                 }
             }
+            Expectation::Dataset(dataset) => dataset_tokens(dataset, out),
+        }
+    }
+
+    fn dataset_tokens(dataset: &DatasetExpectation, out: &mut Vec<String>) {
+        let group = |g: &SegmentRef| match &g.second {
+            Some(second) => format!("{}.{}", g.first.name, second.name),
+            None => g.first.name.clone(),
+        };
+        let (head, bound) = match dataset {
+            DatasetExpectation::Share { group: g, bound } => {
+                (format!("share({})", group(g)), Some(bound))
+            }
+            DatasetExpectation::Count { group: g, bound } => {
+                (format!("count({})", group(g)), Some(bound))
+            }
+            DatasetExpectation::Overlap {
+                first,
+                second,
+                bound,
+            } => (
+                format!("overlap({}, {})", group(first), group(second)),
+                Some(bound),
+            ),
+            DatasetExpectation::Exhaustive { segmentation } => {
+                (format!("{} exhaustive", segmentation.name), None)
+            }
+        };
+        push(out, head);
+        match bound {
+            Some(Bound::Between { low, high, .. }) => {
+                push(out, format!("between {low} and {high}"))
+            }
+            Some(Bound::Compare { op, value, .. }) => push(out, format!("{} {value}", op.symbol())),
+            None => {}
         }
     }
 

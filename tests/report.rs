@@ -5,6 +5,9 @@
 //! - the dry-run's numbers agree exactly with what `seg run` writes on the same data
 //!   (summary.json, assignments.csv), on the retail example and on `gen_data.py` data
 //!   with `../shared/bench/bench.seg` (as shipped, and with a budget and cap that cut);
+//! - `--compare` an earlier run's `assignments.csv` reports in its JSON what `seg diff`
+//!   reports for the same change, nothing against itself, and a malformed file is an
+//!   error naming file, line and problem;
 //! - a real browser (headless Chromium) loads the page, its DOM holds the names and
 //!   numbers, and a screenshot is kept in `target/report-artifacts/dry-run.png`. Without
 //!   Chromium the browser test is skipped with a note, except under `CI`, where it fails.
@@ -98,12 +101,17 @@ fn bench(rules: PathBuf) -> Case {
     }
 }
 
-fn seg(args: &[OsString]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
+/// `seg ARGS`, whatever its exit code.
+fn seg_output(args: &[OsString]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_seg"))
         .args(args)
         .env("NO_COLOR", "1")
         .output()
-        .expect("seg runs");
+        .expect("seg runs")
+}
+
+fn seg(args: &[OsString]) -> Output {
+    let output = seg_output(args);
     assert!(
         output.status.success(),
         "seg {args:?} failed:\n{}",
@@ -449,6 +457,275 @@ fn bench_dry_run_agrees_with_run_when_the_walk_cuts() {
         .map(|c| count(&c["cut"]))
         .sum();
     assert!(cut > 0, "the tight budget and cap cut someone");
+}
+
+// --- Compared with an earlier run (--compare) ---------------------------------------
+
+/// The retail rules with `active` moved from 90 to 60 days and `lost` from 365 to 300,
+/// written into `dir` (with the schema they import), on the retail data.
+fn retail_changed(dir: &Path) -> Case {
+    let rules = root().join("rules/retail");
+    let text = std::fs::read_to_string(rules.join("membership.seg")).expect("membership.seg");
+    let changed = replaced(
+        &text,
+        "param active_days: int = 90",
+        "param active_days: int = 60",
+    );
+    let changed = replaced(
+        &changed,
+        "param lost_days: int = 365",
+        "param lost_days: int = 300",
+    );
+    std::fs::write(dir.join("membership.seg"), changed).expect("write the changed rules");
+    std::fs::copy(rules.join("schema.seg"), dir.join("schema.seg")).expect("copy schema.seg");
+    Case {
+        rules: dir.join("membership.seg"),
+        ..retail()
+    }
+}
+
+/// `text` with `from` replaced by `to`, which must occur in it.
+fn replaced(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "membership.seg has `{from}`");
+    text.replace(from, to)
+}
+
+/// What `seg dry-run --compare` showed: the JSON report, the HTML page, the terminal.
+struct Compared {
+    json: Json,
+    html: String,
+    terminal: String,
+}
+
+/// `seg dry-run CASE --compare PREVIOUS --sample 3` with `--json` and `--report` into `dir`.
+fn dry_run_comparing(case: &Case, previous: &Path, dir: &Path) -> Compared {
+    let (json, html) = (dir.join("report.json"), dir.join("report.html"));
+    let mut args: Vec<OsString> = vec!["dry-run".into()];
+    args.extend(case.args());
+    args.extend(["--sample".into(), "3".into(), "--compare".into()]);
+    args.extend([previous.into(), "--json".into(), json.clone().into()]);
+    args.extend(["--report".into(), html.clone().into()]);
+    let output = seg(&args);
+    let json = std::fs::read_to_string(json).expect("the JSON report");
+    Compared {
+        json: serde_json::from_str(&json).expect("the report is JSON"),
+        html: std::fs::read_to_string(html).expect("the HTML report"),
+        terminal: String::from_utf8(output.stdout).expect("UTF-8 output"),
+    }
+}
+
+/// `seg diff OLD NEW --format json` on the data of `new` (three sample keys, its default).
+fn seg_diff_json(old: &Case, new: &Case) -> Json {
+    let mut args: Vec<OsString> = vec!["diff".into(), old.rules.clone().into()];
+    args.extend(new.args());
+    args.extend(["--format".into(), "json".into()]);
+    let output = seg(&args);
+    serde_json::from_slice(&output.stdout).expect("seg diff prints JSON")
+}
+
+#[test]
+fn compare_reports_what_seg_diff_reports() {
+    let dir = tmp("compare_changed");
+    let previous = dir.join("previous");
+    run(&retail(), &previous);
+    let changed = retail_changed(&dir);
+    let shown = dry_run_comparing(&changed, &previous.join("assignments.csv"), &dir);
+    let compare = &shown.json["compare"];
+    let diff = seg_diff_json(&retail(), &changed);
+    assert_eq!(
+        text(&compare["previous"]),
+        previous.join("assignments.csv").display().to_string()
+    );
+    for key in [
+        "entity",
+        "entities",
+        "changed",
+        "campaign_changed",
+        "segmentations",
+        "segments",
+    ] {
+        assert_eq!(compare[key], diff[key], "`{key}` differs from seg diff");
+    }
+    let (campaigns, expected) = (list(&compare["campaigns"]), list(&diff["campaigns"]));
+    assert_eq!(campaigns.len(), expected.len());
+    for (campaign, expected) in campaigns.iter().zip(expected) {
+        let keys: Vec<&String> = campaign.as_object().expect("a campaign").keys().collect();
+        assert_eq!(
+            keys,
+            ["name", "in", "changed", "changes"],
+            "counts only a run has"
+        );
+        for key in keys {
+            assert_eq!(
+                campaign[key], expected[key],
+                "campaign {}",
+                campaign["name"]
+            );
+        }
+    }
+    let lifecycle = &compare["segmentations"][0];
+    assert!(
+        count(&lifecycle["moved"]) > 100,
+        "60 days moves many members"
+    );
+    assert!(
+        count(&compare["campaign_changed"]["count"]) > 0,
+        "moving `lost` changes birthday_treat"
+    );
+    assert_compare_shown(&shown, compare);
+}
+
+/// The terminal and the page show the comparison's matrices and moves.
+fn assert_compare_shown(shown: &Compared, compare: &Json) {
+    assert!(shown.terminal.contains("Changes since "));
+    assert!(shown.html.contains(r#"<section id="compare">"#));
+    assert!(shown.html.contains(r##"<a href="#compare">"##));
+    for s in list(&compare["segmentations"]) {
+        let moved = count(&s["moved"]);
+        let line = format!("{moved} of {} members move", count(&s["entities"]));
+        assert!(
+            shown.terminal.contains(&line) || moved == 0,
+            "`{line}` in the terminal"
+        );
+        assert!(shown.html.contains(&format!("{} of ", thousands(moved))));
+        for m in list(&s["moves"]) {
+            let cell = format!(
+                r#"title="{} → {}: {}""#,
+                text(&m["from"]),
+                text(&m["to"]),
+                thousands(count(&m["count"]))
+            );
+            assert!(
+                shown.html.contains(&cell),
+                "the page shows the cell `{cell}`"
+            );
+        }
+    }
+}
+
+#[test]
+fn compare_with_itself_changes_nothing() {
+    let dir = tmp("compare_same");
+    let previous = dir.join("previous");
+    run(&retail(), &previous);
+    let shown = dry_run_comparing(&retail(), &previous.join("assignments.csv"), &dir);
+    let (report, compare) = (&shown.json, &shown.json["compare"]);
+    assert_eq!(count(&compare["changed"]["count"]), 0);
+    assert_eq!(count(&compare["campaign_changed"]["count"]), 0);
+    assert_eq!(compare["entities"]["both"], report["entities"]);
+    for (s, sizes) in list(&compare["segmentations"])
+        .iter()
+        .zip(list(&report["segmentations"]))
+    {
+        assert_eq!(count(&s["moved"]), 0, "{}", s["name"]);
+        assert!(list(&s["moves"]).is_empty());
+        let diagonal: Vec<u64> = list(&s["matrix"])
+            .iter()
+            .enumerate()
+            .map(|(i, row)| count(&row[i]))
+            .collect();
+        let expected: Vec<u64> = list(&sizes["segments"])
+            .iter()
+            .map(|g| count(&g["size"]))
+            .collect();
+        assert_eq!(diagonal, expected, "everyone stays in `{}`", s["name"]);
+    }
+    for s in list(&compare["segments"]) {
+        assert_eq!(
+            count(&s["entries"]["count"]) + count(&s["exits"]["count"]),
+            0
+        );
+        assert_eq!(s["old"], s["new"]);
+        assert_eq!(text(&s["in"]), "both");
+    }
+    for c in list(&compare["campaigns"]) {
+        assert_eq!(count(&c["changed"]), 0, "{}", c["name"]);
+        assert_eq!(text(&c["in"]), "both");
+    }
+    assert!(shown.terminal.contains("no differences"));
+}
+
+/// `text` with its words joined by single spaces, without the `│` that continues a
+/// wrapped message line.
+fn unwrapped(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().filter(|w| *w != "│").collect();
+    words.join(" ")
+}
+
+/// An `assignments.csv` of the retail rules: its header, then `rows`.
+macro_rules! with_header {
+    ($rows:literal) => {
+        concat!("member_id,lifecycle,rfm,segments,campaigns\n", $rows)
+    };
+}
+
+/// `seg dry-run` of the retail rules with `--compare file` and `--json`, which must fail
+/// with exit code 1 and write no report: its standard error.
+fn failing_comparison(file: &Path) -> String {
+    let json = file.with_extension("json");
+    let mut args: Vec<OsString> = vec!["dry-run".into()];
+    args.extend(retail().args());
+    args.extend([
+        "--compare".into(),
+        file.into(),
+        "--json".into(),
+        json.clone().into(),
+    ]);
+    let output = seg_output(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!json.exists(), "a report was written despite: {stderr}");
+    stderr
+}
+
+#[test]
+fn a_malformed_previous_file_is_a_clear_error() {
+    let dir = tmp("compare_malformed");
+    let cases = [
+        (
+            "no_header",
+            "member_id,lifecycle,rfm\nM00001,active,loyal\n",
+            ":1: the header",
+        ),
+        ("empty", "", ":1: the file is empty"),
+        (
+            "short_row",
+            with_header!("M00001,active,loyal,,\nM00002,never\n"),
+            ":3: the row has 2 cells, but the header has 5",
+        ),
+        (
+            "bad_campaign",
+            with_header!("M00001,active,loyal,,welcome\n"),
+            ":2: column `campaigns`: `welcome` is not `campaign:variant`",
+        ),
+        (
+            "twice",
+            with_header!("M00001,active,loyal,,\nM00001,never,,,\n"),
+            ":3: the key `M00001` is also on line 2",
+        ),
+        (
+            "empty_item",
+            with_header!("M00001,active,loyal,vip;;senior,\n"),
+            ":2: column `segments`: `vip;;senior` has an empty item",
+        ),
+    ];
+    for (name, body, problem) in cases {
+        let file = dir.join(format!("{name}.csv"));
+        std::fs::write(&file, body).expect("write the malformed file");
+        let stderr = failing_comparison(&file);
+        let message = format!("{}{problem}", file.display());
+        assert!(
+            unwrapped(&stderr).contains(&unwrapped(&message)),
+            "{name}: {stderr}"
+        );
+        assert!(
+            stderr.contains("seg::diff::bad_assignments"),
+            "{name}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+    }
+    let missing = failing_comparison(&dir.join("missing.csv"));
+    assert!(missing.contains("cannot read"), "{missing}");
 }
 
 // --- In a real browser -----------------------------------------------------------------

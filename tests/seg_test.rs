@@ -126,3 +126,28 @@ fn junit_report_parses() {
     );
     assert_eq!(stdout(&parsed).trim(), "2 2", "two test cases, both failed");
 }
+
+#[test]
+fn dataset_expectations_pass_and_fail_with_what_was_found() {
+    let output = seg_test(&["tests/fixtures/seg_test/dataset_expectations.seg"]);
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("test the data set as a whole ... ok"),
+        "{text}"
+    );
+    assert!(
+        text.contains("test a data set that breaks its expectations ... FAILED"),
+        "{text}"
+    );
+    assert!(text.contains("found:    1 in none, e.g. \"b\""), "{text}");
+    assert!(
+        text.contains("expected: share(big) < 10%") && text.contains("found:    50.00% (1 of 2)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("expected: overlap(big, thank_vips) == 0"),
+        "{text}"
+    );
+    assert!(text.lines().any(|l| l == "1 passed, 1 failed"), "{text}");
+}

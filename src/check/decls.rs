@@ -52,7 +52,10 @@ impl<'a> Checker<'a> {
                     self.declare(&action.name, Decl::Action(self.actions.len()));
                     self.declare_action(action);
                 }
-                ast::Item::Campaign(campaign) => self.declare(&campaign.name, Decl::Campaign),
+                ast::Item::Campaign(campaign) => {
+                    self.declare(&campaign.name, Decl::Campaign);
+                    self.campaign_items.push(campaign);
+                }
                 ast::Item::Metric(metric) => self.declare(&metric.name, Decl::Metric),
                 ast::Item::Import(_) | ast::Item::Policy(_) | ast::Item::Test(_) => {}
             }

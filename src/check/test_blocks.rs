@@ -8,7 +8,7 @@ use super::types::{Type, comparable};
 use super::{Checker, Decl};
 use crate::check::CheckError;
 use crate::syntax::Span;
-use crate::syntax::ast::{self, Expectation, TestStmtKind};
+use crate::syntax::ast::{self, DatasetExpectation, Expectation, TestStmtKind};
 
 impl Checker<'_> {
     /// Checks every statement of every test.
@@ -194,6 +194,129 @@ impl Checker<'_> {
                 self.expected_campaign(from.as_ref());
             }
             Expectation::GetsNothing { from, .. } => self.expected_campaign(from.as_ref()),
+            Expectation::Dataset(dataset) => self.dataset_expectation(dataset, segmentations),
+        }
+    }
+
+    fn dataset_expectation(
+        &mut self,
+        dataset: &DatasetExpectation,
+        segmentations: &[Segmentation],
+    ) {
+        match dataset {
+            DatasetExpectation::Share { group, bound } => {
+                self.expected_group(group, segmentations);
+                self.bound_fits(bound, false);
+            }
+            DatasetExpectation::Count { group, bound } => {
+                self.expected_group(group, segmentations);
+                self.bound_fits(bound, true);
+            }
+            DatasetExpectation::Overlap {
+                first,
+                second,
+                bound,
+            } => {
+                self.expected_group(first, segmentations);
+                self.expected_group(second, segmentations);
+                self.bound_fits(bound, true);
+            }
+            DatasetExpectation::Exhaustive { segmentation } => {
+                if !matches!(
+                    self.names.get(&segmentation.name),
+                    Some((Decl::Segmentation(_), _))
+                ) {
+                    let candidates: Vec<&str> = self
+                        .names
+                        .iter()
+                        .filter(|(_, (d, _))| matches!(d, Decl::Segmentation(_)))
+                        .map(|(n, _)| n.as_str())
+                        .collect();
+                    let help = help_for(&segmentation.name, "segmentation", candidates);
+                    let label = "not a segmentation".to_string();
+                    self.error(CheckError::UnknownName {
+                        name: segmentation.name.clone(),
+                        label,
+                        span: segmentation.span,
+                        help,
+                    });
+                }
+            }
+        }
+    }
+
+    /// A group of a data-set expectation: a segment, `segmentation.segment`, a campaign or
+    /// `campaign.variant` (`campaign.holdout` for its control group).
+    fn expected_group(&mut self, group: &ast::SegmentRef, segmentations: &[Segmentation]) {
+        let Some((Decl::Campaign, _)) = self.names.get(&group.first.name) else {
+            self.expected_segment(group, segmentations);
+            return;
+        };
+        let Some(variant) = &group.second else { return };
+        let campaign = self
+            .campaign_items
+            .iter()
+            .find(|c| c.name.name == group.first.name);
+        let mut variants: Vec<String> = vec!["holdout".into()];
+        variants.extend(
+            campaign
+                .into_iter()
+                .flat_map(|c| &c.clauses)
+                .filter_map(|clause| match &clause.kind {
+                    ast::ClauseKind::Variant(v) => Some(v.name.name.clone()),
+                    _ => None,
+                }),
+        );
+        if campaign.is_some_and(|c| {
+            !c.clauses
+                .iter()
+                .any(|cl| matches!(cl.kind, ast::ClauseKind::Variant(_)))
+        }) {
+            variants.push("treated".into());
+        }
+        if !variants.contains(&variant.name) {
+            let help = help_for(
+                &variant.name,
+                "variant",
+                variants.iter().map(String::as_str),
+            );
+            let label = format!("not a variant of `{}`", group.first.name);
+            self.error(CheckError::UnknownName {
+                name: variant.name.clone(),
+                label,
+                span: variant.span,
+                help,
+            });
+        }
+    }
+
+    /// A count bound takes integers; a share bound takes percents or fractions.
+    fn bound_fits(&mut self, bound: &ast::Bound, count: bool) {
+        let (values, span) = match bound {
+            ast::Bound::Between { low, high, span } => (vec![low, high], *span),
+            ast::Bound::Compare { value, span, .. } => (vec![value], *span),
+        };
+        for value in values {
+            let fits = match value {
+                ast::Literal::Int(_) => true,
+                ast::Literal::Decimal(_) | ast::Literal::Percent(_) => !count,
+                _ => false,
+            };
+            if !fits {
+                let expected = if count {
+                    "an integer count"
+                } else {
+                    "a share such as `5%` or `0.05`"
+                };
+                self.error(CheckError::TypeMismatch {
+                    context: "a data-set expectation".into(),
+                    expected: expected.into(),
+                    found: literal_type_name(value).into(),
+                    span,
+                    help: "write `count(vip) == 3`, `share(lifecycle.churned) between 5% and 20%`"
+                        .into(),
+                });
+            }
         }
     }
 

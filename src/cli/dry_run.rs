@@ -1,11 +1,15 @@
 //! `seg dry-run RULES --data … --as-of …`: evaluate everything, write no assignment or
-//! action files, and report who would get what (terminal, `--json`, `--report`).
+//! action files, and report who would get what (terminal, `--json`, `--report`);
+//! `--compare` adds how the assignments moved since an earlier run.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use seg::report::{Report, build, render_html, render_terminal};
+use seg::check::hir::Hir;
+use seg::diff::{self, Assignments, Options, Run};
+use seg::exec::RunError;
+use seg::report::{Comparison, Report, build, render_html, render_terminal};
 
 use super::inputs::Inputs;
 
@@ -20,9 +24,14 @@ pub struct Args {
     /// Also write the report as one self-contained HTML page (opens offline).
     #[arg(long, value_name = "FILE.html")]
     report: Option<PathBuf>,
-    /// List N example keys per campaign variant and holdout.
+    /// List N example keys per campaign variant and holdout (and, with `--compare`, per
+    /// group of moving entities).
     #[arg(long, value_name = "N", default_value_t = 0)]
     sample: usize,
+    /// Compare with the `assignments.csv` of an earlier `seg run`: how segments and
+    /// campaign memberships moved since.
+    #[arg(long, value_name = "PREVIOUS_ASSIGNMENTS.csv")]
+    compare: Option<PathBuf>,
 }
 
 /// Evaluates the program and prints the report.
@@ -30,16 +39,14 @@ pub fn run(args: &Args) -> ExitCode {
     let Some((program, hir)) = super::compile_or_report(&args.inputs.rules) else {
         return ExitCode::from(1);
     };
-    let mut plan = seg::plan::plan(&hir, false);
-    plan.keep_details = true;
-    let name = args.inputs.rules.display().to_string();
-    let progress = super::progress::progress(args.inputs.quiet);
-    let outcome =
-        seg::exec::run_with_progress(&hir, &plan, &args.inputs.run_input(), progress.as_ref());
-    progress.stage("report");
-    let report = outcome.and_then(|outcome| build(&hir, &outcome, &name, args.sample));
-    drop(progress);
-    let report = match report {
+    let previous = match read_previous(args) {
+        Ok(previous) => previous,
+        Err(error) => {
+            super::print_diagnostics(&[error], &program.sources);
+            return ExitCode::from(1);
+        }
+    };
+    let report = match evaluate(args, &hir, previous) {
         Ok(report) => report,
         Err(error) => {
             super::print_diagnostics(&[error], &program.sources);
@@ -54,6 +61,42 @@ pub fn run(args: &Args) -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// The file given to `--compare` and what it assigned.
+type Previous<'a> = (&'a Path, Assignments);
+
+/// The earlier run's assignments, with `--compare` (read before the run, so that a bad
+/// file fails fast).
+fn read_previous(args: &Args) -> Result<Option<Previous<'_>>, diff::ReadError> {
+    let read = |path| diff::read_assignments(path).map(|a| (path, a));
+    args.compare.as_deref().map(read).transpose()
+}
+
+/// Runs the program and builds its report, with the comparison when there is one.
+fn evaluate(args: &Args, hir: &Hir, previous: Option<Previous>) -> Result<Report, RunError> {
+    let mut plan = seg::plan::plan(hir, false);
+    plan.keep_details = true;
+    let name = args.inputs.rules.display().to_string();
+    let progress = super::progress::progress(args.inputs.quiet);
+    let outcome =
+        seg::exec::run_with_progress(hir, &plan, &args.inputs.run_input(), progress.as_ref())?;
+    progress.stage("report");
+    let mut report = build(hir, &outcome, &name, args.sample)?;
+    let current = Run {
+        hir,
+        outcome: &outcome,
+    };
+    report.compare = previous.map(|p| comparison(p, current, args.sample));
+    Ok(report)
+}
+
+/// The earlier run's assignments against this run's, `sample` keys per group.
+fn comparison((path, previous): Previous, current: Run, sample: usize) -> Comparison {
+    Comparison {
+        previous: path.display().to_string(),
+        diff: diff::compare_previous(previous, current, Options { sample }),
     }
 }
 

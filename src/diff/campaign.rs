@@ -4,13 +4,9 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
+use super::assignments::{Assignments, Labelled};
 use super::matching::{Pair, matched};
 use super::{Keys, Move, Presence, Run, union_by_name};
-use crate::check::hir::Campaign;
-use crate::exec::{CampaignResult, HOLDOUT};
-
-/// The name the outputs give the control group.
-const HOLDOUT_NAME: &str = "holdout";
 
 /// What one campaign did in one run (as in `summary.json`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +36,8 @@ pub struct CampaignDiff {
     pub name: String,
     /// Which programs declare it.
     pub presence: Presence,
-    /// Its counts in the old run, if the old program declares it.
+    /// Its counts in the old run, if the old program declares it (and the old side is a
+    /// run: an `assignments.csv` has no counts).
     pub old: Option<CampaignStats>,
     /// Its counts in the new run, if the new program declares it.
     pub new: Option<CampaignStats>,
@@ -124,42 +121,32 @@ fn variants(stats: &Option<CampaignStats>) -> &[(String, u64)] {
     stats.as_ref().map_or(&[], |s| s.variants.as_slice())
 }
 
-/// One program's campaign, its result and each entity's variant in it.
-type Side<'a> = Option<(&'a Campaign, &'a CampaignResult, Vec<Option<u16>>)>;
+/// One side's campaign (each entity's variant in it), if it has it.
+type Side<'a> = Option<&'a Labelled>;
 
-/// Every campaign of either program; marks the entities whose campaign assignment changed.
+/// Who changes assignment in every campaign of either side; marks the entities whose
+/// campaign assignment changed. The counts of each run are left out (see [`add_stats`]).
 pub(super) fn compare_all(
-    old: Run,
-    new: Run,
+    old: &Assignments,
+    new: &Assignments,
     pairs: &[Pair],
     limit: usize,
     changed: &mut [bool],
 ) -> Vec<CampaignDiff> {
     let names = union_by_name(
-        old.hir.campaigns.iter().map(|c| c.name.as_str()),
-        new.hir.campaigns.iter().map(|c| c.name.as_str()),
+        old.campaigns.iter().map(|c| c.name.as_str()),
+        new.campaigns.iter().map(|c| c.name.as_str()),
     );
     names
         .into_iter()
         .map(|(name, o, n)| {
-            let sides = (side(old, o), side(new, n));
+            let sides = (o.map(|i| &old.campaigns[i]), n.map(|i| &new.campaigns[i]));
             compare(name, sides, pairs, limit, changed)
         })
         .collect()
 }
 
-/// Campaign `i` of a run, if it declares it.
-fn side(run: Run, i: Option<usize>) -> Side {
-    let i = i?;
-    let result = run.outcome.campaigns.iter().find(|r| r.campaign == i)?;
-    let mut variants = vec![None; run.outcome.keys.len()];
-    for &(e, variant) in &result.accepted {
-        variants[e as usize] = Some(variant);
-    }
-    Some((&run.hir.campaigns[i], result, variants))
-}
-
-/// One campaign in both runs.
+/// One campaign on both sides.
 fn compare(
     name: &str,
     (old, new): (Side, Side),
@@ -169,8 +156,8 @@ fn compare(
 ) -> CampaignDiff {
     let mut changes: BTreeMap<(Option<&str>, Option<&str>), Keys> = BTreeMap::new();
     for m in matched(pairs) {
-        let from = variant_of(&old, m.old);
-        let to = variant_of(&new, m.new);
+        let from = old.and_then(|c| c.label_of(m.old));
+        let to = new.and_then(|c| c.label_of(m.new));
         if from != to {
             changes.entry((from, to)).or_default().add(m.key, limit);
             changed[m.index] = true;
@@ -188,27 +175,26 @@ fn compare(
     CampaignDiff {
         name: name.to_string(),
         presence: Presence::of(old.is_some(), new.is_some()),
-        old: old.as_ref().map(stats),
-        new: new.as_ref().map(stats),
+        old: None,
+        new: None,
         changes,
     }
 }
 
-/// The name of an entity's variant in a campaign (`holdout` for the control group).
-fn variant_of<'a>(side: &'a Side, entity: usize) -> Option<&'a str> {
-    let (campaign, _, variants) = side.as_ref()?;
-    let variant = variants[entity]?;
-    Some(if variant == HOLDOUT {
-        HOLDOUT_NAME
-    } else {
-        &campaign.variants[usize::from(variant)].name
-    })
+/// Adds what only a run has: each campaign's counts in the runs that declare it.
+pub(super) fn add_stats(campaigns: &mut [CampaignDiff], old: Run, new: Run) {
+    for c in campaigns {
+        c.old = stats(old, &c.name);
+        c.new = stats(new, &c.name);
+    }
 }
 
-/// A campaign's counts in one run.
-fn stats((campaign, result, _): &(&Campaign, &CampaignResult, Vec<Option<u16>>)) -> CampaignStats {
-    let names = campaign.variants.iter().map(|v| v.name.clone());
-    CampaignStats {
+/// The counts of the campaign `name` in one run, if the program declares it.
+fn stats(run: Run, name: &str) -> Option<CampaignStats> {
+    let i = run.hir.campaigns.iter().position(|c| c.name == name)?;
+    let result = run.outcome.campaigns.iter().find(|r| r.campaign == i)?;
+    let names = run.hir.campaigns[i].variants.iter().map(|v| v.name.clone());
+    Some(CampaignStats {
         active: result.active,
         eligible: result.eligible,
         skipped: result.skipped,
@@ -217,5 +203,5 @@ fn stats((campaign, result, _): &(&Campaign, &CampaignResult, Vec<Option<u16>>))
         cut: result.cut,
         total_cost: result.total_cost,
         variants: names.zip(result.variant_counts.iter().copied()).collect(),
-    }
+    })
 }

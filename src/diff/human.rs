@@ -11,12 +11,18 @@ use super::{About, CampaignDiff, Diff, SegmentationDiff};
 /// The diff as plain text with aligned tables, for a terminal.
 pub fn render_human(diff: &Diff, about: &About) -> String {
     let mut out = format!(
-        "seg diff: {} → {}, as of {}\n{}\n",
-        about.old,
-        about.new,
-        about.as_of,
-        headline(diff)
+        "seg diff: {} → {}, as of {}\n",
+        about.old, about.new, about.as_of
     );
+    out.push_str(&render_changes(diff));
+    out
+}
+
+/// The diff as [`render_human`] shows it, without its first line: the headline, then
+/// the tables. A campaign that no run counted (a comparison with a file) shows its
+/// membership changes only.
+pub fn render_changes(diff: &Diff) -> String {
+    let mut out = format!("{}\n", headline(diff));
     entities(&mut out, diff);
     for s in &diff.segmentations {
         segmentation(&mut out, diff, s);
@@ -114,8 +120,10 @@ fn campaign(out: &mut String, diff: &Diff, c: &CampaignDiff) {
     if let Some(note) = activity_note(c) {
         let _ = writeln!(out, "  {note}");
     }
-    out.push('\n');
-    out.push_str(&campaign_table(c).text("  "));
+    if c.old.is_some() || c.new.is_some() {
+        out.push('\n');
+        out.push_str(&campaign_table(c).text("  "));
+    }
     if n > 0 {
         out.push('\n');
         out.push_str(&moves_table(&c.changes, &noun(&diff.entity, 2)).text("  "));

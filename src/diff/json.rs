@@ -13,33 +13,60 @@ const SCHEMA: &str = "seg-diff/1";
 
 /// The diff as one pretty-printed JSON object (with a final newline).
 pub fn render_json(diff: &Diff, about: &About) -> String {
-    let e = &diff.entities;
-    let value = json!({
-        "schema": SCHEMA,
-        "old": about.old,
-        "new": about.new,
-        "as_of": about.as_of.format("%Y-%m-%d").to_string(),
-        "entity": diff.entity,
-        "entities": {
-            "old": e.old,
-            "new": e.new,
-            "both": e.both,
-            "added": keys(&e.added),
-            "removed": keys(&e.removed),
-        },
-        "changed": {
-            "count": diff.changed.count,
-            "share": diff.changed_share(),
-            "sample": diff.changed.sample.iter().map(|k| k.as_ref()).collect::<Vec<_>>(),
-        },
-        "campaign_changed": keys(&diff.campaign_changed),
-        "segmentations": diff.segmentations.iter().map(segmentation).collect::<Vec<_>>(),
-        "segments": diff.segments.iter().map(segment).collect::<Vec<_>>(),
-        "campaigns": diff.campaigns.iter().map(campaign).collect::<Vec<_>>(),
-    });
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    let mut value = Map::new();
+    value.insert("schema".to_string(), json!(SCHEMA));
+    value.insert("old".to_string(), json!(about.old));
+    value.insert("new".to_string(), json!(about.new));
+    let as_of = about.as_of.format("%Y-%m-%d").to_string();
+    value.insert("as_of".to_string(), json!(as_of));
+    value.extend(body(diff, campaign));
+    let mut text = serde_json::to_string_pretty(&Json::Object(value)).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// What a comparison with an earlier run's `assignments.csv` has, as JSON: the keys of
+/// [`render_json`] from `entity` on, each campaign with its membership changes only
+/// (`name`, `in`, `changed`, `changes`), as a file has no campaign counts.
+pub fn changes_json(diff: &Diff) -> Map<String, Json> {
+    body(diff, membership)
+}
+
+/// The keys from `entity` to `campaigns`, each campaign rendered by `campaign`.
+fn body(diff: &Diff, campaign: fn(&CampaignDiff) -> Json) -> Map<String, Json> {
+    let e = &diff.entities;
+    let changed: Vec<&str> = diff.changed.sample.iter().map(|k| k.as_ref()).collect();
+    [
+        ("entity", json!(diff.entity)),
+        (
+            "entities",
+            json!({
+                "old": e.old,
+                "new": e.new,
+                "both": e.both,
+                "added": keys(&e.added),
+                "removed": keys(&e.removed),
+            }),
+        ),
+        (
+            "changed",
+            json!({
+                "count": diff.changed.count,
+                "share": diff.changed_share(),
+                "sample": changed,
+            }),
+        ),
+        ("campaign_changed", keys(&diff.campaign_changed)),
+        (
+            "segmentations",
+            diff.segmentations.iter().map(segmentation).collect(),
+        ),
+        ("segments", diff.segments.iter().map(segment).collect()),
+        ("campaigns", diff.campaigns.iter().map(campaign).collect()),
+    ]
+    .into_iter()
+    .map(|(key, value)| (key.to_string(), value))
+    .collect()
 }
 
 /// `{"count": n, "sample": [keys]}`.
@@ -86,6 +113,16 @@ fn campaign(c: &CampaignDiff) -> Json {
         "old": c.old.as_ref().map(stats),
         "new": c.new.as_ref().map(stats),
         "delta": delta(c),
+        "changed": c.changed(),
+        "changes": c.changes.iter().map(movement).collect::<Vec<_>>(),
+    })
+}
+
+/// A campaign's membership changes, without counts.
+fn membership(c: &CampaignDiff) -> Json {
+    json!({
+        "name": c.name,
+        "in": c.presence.as_str(),
         "changed": c.changed(),
         "changes": c.changes.iter().map(movement).collect::<Vec<_>>(),
     })

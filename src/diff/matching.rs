@@ -1,47 +1,42 @@
-//! Diff stage: matching the entities of two runs by key.
+//! Diff stage: matching the entities of two assignment views by key.
 
 use std::sync::Arc;
 
 use super::{Entities, Keys};
-use crate::exec::Outcome;
 
-/// One entity key and its index in each run (`None`: absent from that run).
+/// One entity key and its position in each view (`None`: absent from that view).
 pub(super) struct Pair {
     /// The key in its output text form.
     pub key: Arc<str>,
-    /// The entity's index in the old run.
+    /// The entity's position in the old view.
     pub old: Option<usize>,
-    /// The entity's index in the new run.
+    /// The entity's position in the new view.
     pub new: Option<usize>,
 }
 
-/// An entity present in both runs.
+/// An entity present in both views.
 pub(super) struct Matched<'a> {
     /// Its position in the pairs (for per-entity flags).
     pub index: usize,
     /// Its key.
     pub key: &'a Arc<str>,
-    /// Its index in the old run.
+    /// Its position in the old view.
     pub old: usize,
-    /// Its index in the new run.
+    /// Its position in the new view.
     pub new: usize,
 }
 
-/// Every key of either run, in key (byte) order, by merging the runs' sorted key lists.
-pub(super) fn pairs(old: &Outcome, new: &Outcome) -> Vec<Pair> {
+/// Every key of either view, in key (byte) order, by merging the two sorted key lists.
+pub(super) fn pairs(old: &[Arc<str>], new: &[Arc<str>]) -> Vec<Pair> {
     let (mut i, mut j) = (0, 0);
-    let mut out = Vec::with_capacity(old.by_key.len().max(new.by_key.len()));
+    let mut out = Vec::with_capacity(old.len().max(new.len()));
     loop {
-        let a = old.by_key.get(i).map(|&e| e as usize);
-        let b = new.by_key.get(j).map(|&e| e as usize);
-        let pair = match (a, b) {
+        let pair = match (old.get(i), new.get(j)) {
             (None, None) => return out,
-            (Some(a), Some(b)) if old.keys[a] == new.keys[b] => {
-                pair(&old.keys[a], Some(a), Some(b))
-            }
-            (Some(a), Some(b)) if old.keys[a] > new.keys[b] => pair(&new.keys[b], None, Some(b)),
-            (Some(a), _) => pair(&old.keys[a], Some(a), None),
-            (None, Some(b)) => pair(&new.keys[b], None, Some(b)),
+            (Some(a), Some(b)) if a == b => pair(a, Some(i), Some(j)),
+            (Some(a), Some(b)) if a > b => pair(b, None, Some(j)),
+            (Some(a), _) => pair(a, Some(i), None),
+            (None, Some(b)) => pair(b, None, Some(j)),
         };
         i += usize::from(pair.old.is_some());
         j += usize::from(pair.new.is_some());
@@ -57,7 +52,7 @@ fn pair(key: &Arc<str>, old: Option<usize>, new: Option<usize>) -> Pair {
     }
 }
 
-/// The entities present in both runs, in key order.
+/// The entities present in both views, in key order.
 pub(super) fn matched(pairs: &[Pair]) -> impl Iterator<Item = Matched<'_>> {
     pairs.iter().enumerate().filter_map(|(index, p)| {
         Some(Matched {
@@ -69,8 +64,8 @@ pub(super) fn matched(pairs: &[Pair]) -> impl Iterator<Item = Matched<'_>> {
     })
 }
 
-/// Counts of both runs' entities, with the added and removed ones.
-pub(super) fn entities(old: &Outcome, new: &Outcome, pairs: &[Pair], limit: usize) -> Entities {
+/// Counts of both views' entities, with the added and removed ones.
+pub(super) fn entities(old: usize, new: usize, pairs: &[Pair], limit: usize) -> Entities {
     let mut added = Keys::default();
     let mut removed = Keys::default();
     for pair in pairs {
@@ -81,8 +76,8 @@ pub(super) fn entities(old: &Outcome, new: &Outcome, pairs: &[Pair], limit: usiz
         }
     }
     Entities {
-        old: old.keys.len() as u64,
-        new: new.keys.len() as u64,
+        old: old as u64,
+        new: new as u64,
         both: matched(pairs).count() as u64,
         added,
         removed,

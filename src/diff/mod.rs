@@ -1,17 +1,24 @@
-//! Diff stage: two runs over the same data (an old and a new program) → [`Diff`], the
-//! effect of a rule change on every entity, and its renderings.
+//! Diff stage: two sets of assignments → [`Diff`], how every entity's assignment moved,
+//! and its renderings. `seg diff` compares two runs over the same data (an old and a new
+//! program); `seg dry-run --compare` compares the `assignments.csv` of an earlier run
+//! with the run it makes.
 //!
-//! [`compare`] is pure: it takes the two outcomes and their HIRs and matches entities by
-//! key, segmentations, standalone segments and campaigns by name. [`render_human`],
-//! [`render_markdown`] and [`render_json`] turn a [`Diff`] into text. [`bind`] splits the
-//! command line's `--data` and `--param` pairs between the two programs.
+//! Both work on [`Assignments`], what a run assigned to each entity by name, built from a
+//! run ([`Assignments::of_run`]) or read from a file ([`read_assignments`]). The
+//! comparison is pure: it matches entities by key, segmentations, standalone segments
+//! and campaigns by name. [`compare`] adds the campaign counts only runs have.
+//! [`render_human`], [`render_markdown`] and [`render_json`] turn a [`Diff`] into text;
+//! [`render_changes`] and [`changes_json`] render what a comparison with a file has.
+//! [`bind`] splits the command line's `--data` and `--param` pairs between two programs.
 
+mod assignments;
 mod bind;
 mod campaign;
 mod human;
 mod json;
 mod markdown;
 mod matching;
+mod read;
 mod segment;
 mod segmentation;
 mod table;
@@ -22,14 +29,16 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+pub use assignments::Assignments;
 pub use bind::{BindError, Bindings, Program, bind_data, bind_params};
 pub use campaign::{CampaignDiff, CampaignStats, Measure};
-pub use human::render_human;
-pub use json::render_json;
+pub use human::{render_changes, render_human};
+pub use json::{changes_json, render_json};
 pub use markdown::render_markdown;
+pub use read::{ReadError, read_assignments};
 pub use segment::SegmentDiff;
 pub use segmentation::SegmentationDiff;
-pub use text::headline;
+pub use text::{headline, percent};
 
 use crate::check::hir::Hir;
 use crate::exec::Outcome;
@@ -191,9 +200,26 @@ pub struct About {
     pub as_of: NaiveDate,
 }
 
-/// Compares two runs over the same data, entity by entity.
+/// Compares two runs over the same data, entity by entity, with each campaign's counts.
 pub fn compare(old: Run, new: Run, options: Options) -> Diff {
-    let pairs = matching::pairs(old.outcome, new.outcome);
+    let (before, after) = (Assignments::of_run(old), Assignments::of_run(new));
+    let mut diff = compare_views(&before, &after, &new.hir.entity.name, options);
+    campaign::add_stats(&mut diff.campaigns, old, new);
+    diff
+}
+
+/// Compares the assignments of an earlier run (read from its `assignments.csv`) with a
+/// run, entity by entity. The file's names are first aligned with the program run (see
+/// `docs/diff.md`); campaigns have no counts, only membership changes.
+pub fn compare_previous(mut previous: Assignments, current: Run, options: Options) -> Diff {
+    let now = Assignments::of_run(current);
+    previous.align_to(&now);
+    compare_views(&previous, &now, &current.hir.entity.name, options)
+}
+
+/// Compares two assignment views; `entity` names the entities in headlines.
+fn compare_views(old: &Assignments, new: &Assignments, entity: &str, options: Options) -> Diff {
+    let pairs = matching::pairs(&old.keys, &new.keys);
     let mut changed = vec![false; pairs.len()];
     let mut campaign_changed = vec![false; pairs.len()];
     let limit = options.sample;
@@ -204,8 +230,8 @@ pub fn compare(old: Run, new: Run, options: Options) -> Diff {
         *flag |= *campaign;
     }
     Diff {
-        entity: new.hir.entity.name.clone(),
-        entities: matching::entities(old.outcome, new.outcome, &pairs, limit),
+        entity: entity.to_string(),
+        entities: matching::entities(old.keys.len(), new.keys.len(), &pairs, limit),
         changed: collect(&pairs, &changed, limit, |p| {
             p.old.is_none() || p.new.is_none()
         }),

@@ -1,7 +1,8 @@
 //! Diff stage: entries into and exits from each standalone segment.
 
+use super::assignments::Assignments;
 use super::matching::{Pair, matched};
-use super::{Keys, Presence, Run, union_by_name};
+use super::{Keys, Presence, union_by_name};
 
 /// How the members of one standalone segment change between the programs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,30 +21,30 @@ pub struct SegmentDiff {
     pub exits: Keys,
 }
 
-/// Entries and exits of every standalone segment of either program; marks the entities
+/// Entries and exits of every standalone segment of either side; marks the entities
 /// that enter or leave one.
 pub(super) fn compare_all(
-    old: Run,
-    new: Run,
+    old: &Assignments,
+    new: &Assignments,
     pairs: &[Pair],
     limit: usize,
     changed: &mut [bool],
 ) -> Vec<SegmentDiff> {
     let names = union_by_name(
-        old.hir.segments.iter().map(|s| s.name.as_str()),
-        new.hir.segments.iter().map(|s| s.name.as_str()),
+        old.segments.iter().map(|s| s.name.as_str()),
+        new.segments.iter().map(|s| s.name.as_str()),
     );
     names
         .into_iter()
         .map(|(name, o, n)| {
-            let old = o.map(|i| old.outcome.segments[i].as_slice());
-            let new = n.map(|i| new.outcome.segments[i].as_slice());
+            let old = o.map(|i| old.segments[i].members.as_slice());
+            let new = n.map(|i| new.segments[i].members.as_slice());
             compare(name, (old, new), pairs, limit, changed)
         })
         .collect()
 }
 
-/// Entries and exits of one segment, given each run's membership column (if declared).
+/// Entries and exits of one segment, given each side's membership column (if any).
 fn compare(
     name: &str,
     (old, new): (Option<&[bool]>, Option<&[bool]>),

@@ -1,8 +1,8 @@
 //! Diff stage: the from → to migration matrix of each segmentation.
 
+use super::assignments::{Assignments, Labelled};
 use super::matching::{Pair, matched};
-use super::{Keys, Move, Presence, Run, union_by_name};
-use crate::check::hir::Segmentation;
+use super::{Keys, Move, Presence, union_by_name};
 
 /// How the entities of one segmentation move between the programs.
 ///
@@ -29,36 +29,31 @@ pub struct SegmentationDiff {
     pub moved: u64,
 }
 
-/// One program's segmentation and each entity's segment index in it.
-type Side<'a> = Option<(&'a Segmentation, &'a [Option<u16>])>;
+/// One side's segmentation (each entity's segment index in it), if it has it.
+type Side<'a> = Option<&'a Labelled>;
 
-/// The matrix of every segmentation of either program; marks the entities that move.
+/// The matrix of every segmentation of either side; marks the entities that move.
 pub(super) fn compare_all(
-    old: Run,
-    new: Run,
+    old: &Assignments,
+    new: &Assignments,
     pairs: &[Pair],
     limit: usize,
     changed: &mut [bool],
 ) -> Vec<SegmentationDiff> {
     let names = union_by_name(
-        old.hir.segmentations.iter().map(|s| s.name.as_str()),
-        new.hir.segmentations.iter().map(|s| s.name.as_str()),
+        old.segmentations.iter().map(|s| s.name.as_str()),
+        new.segmentations.iter().map(|s| s.name.as_str()),
     );
     names
         .into_iter()
         .map(|(name, o, n)| {
-            let sides = (side(old, o), side(new, n));
+            let sides = (
+                o.map(|i| &old.segmentations[i]),
+                n.map(|i| &new.segmentations[i]),
+            );
             compare(name, sides, pairs, limit, changed)
         })
         .collect()
-}
-
-/// Segmentation `i` of a run, if it declares it.
-fn side<'a>(run: Run<'a>, i: Option<usize>) -> Side<'a> {
-    i.map(|i| {
-        let column = run.outcome.segmentations[i].as_slice();
-        (&run.hir.segmentations[i], column)
-    })
 }
 
 /// The matrix of one segmentation.
@@ -99,17 +94,13 @@ fn compare(
 
 /// The segment names of one side, then `None`.
 fn labels(side: Side) -> Vec<Option<String>> {
-    let names = side.into_iter().flat_map(|(s, _)| &s.rules);
-    names
-        .map(|rule| Some(rule.name.clone()))
-        .chain([None])
-        .collect()
+    let names = side.into_iter().flat_map(|s| &s.labels);
+    names.map(|name| Some(name.clone())).chain([None]).collect()
 }
 
 /// An entity's row (or column): its segment's index, or the last one for no segment.
 fn position(side: Side, entity: usize, len: usize) -> usize {
-    side.and_then(|(_, column)| column[entity])
-        .map_or(len - 1, usize::from)
+    side.and_then(|s| s.of[entity]).map_or(len - 1, usize::from)
 }
 
 /// The non-empty cells off the diagonal, largest first.

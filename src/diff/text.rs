@@ -26,7 +26,7 @@ pub fn headline(diff: &Diff) -> String {
 
 /// `part / total` as a percentage with one decimal (half away from zero); never `0%` or
 /// `100%` unless exact.
-pub(super) fn percent(part: u64, total: u64) -> String {
+pub fn percent(part: u64, total: u64) -> String {
     if part == 0 || part == total {
         let whole = if part == 0 { 0 } else { 100 };
         return format!("{whole}%");

@@ -1,7 +1,10 @@
 //! Formatting stage: `test` blocks — one statement per line; records and `with { ... }`
 //! filled up to the line width, continued under their first field.
 
-use crate::syntax::ast::{Expectation, Ident, RecordField, TestDecl, TestStmt, TestStmtKind};
+use crate::syntax::ast::{
+    Bound, DatasetExpectation, Expectation, Ident, RecordField, SegmentRef, TestDecl, TestStmt,
+    TestStmtKind,
+};
 
 use super::items::quoted;
 use super::layout::{Layout, WIDTH, width};
@@ -118,6 +121,7 @@ impl Printer<'_> {
                     from(campaign)
                 )
             }
+            Expectation::Dataset(dataset) => format!("expect {}", dataset_text(dataset)),
         };
         self.push_code(indent, code);
     }
@@ -174,4 +178,34 @@ impl Printer<'_> {
 /// `field: value`.
 fn field_text(field: &RecordField) -> String {
     format!("{}: {}", field.name.name, field.value)
+}
+
+/// A data-set expectation after `expect`, in canonical form.
+fn dataset_text(dataset: &DatasetExpectation) -> String {
+    let group = |g: &SegmentRef| match &g.second {
+        Some(second) => format!("{}.{}", g.first.name, second.name),
+        None => g.first.name.clone(),
+    };
+    let bound = |b: &Bound| match b {
+        Bound::Between { low, high, .. } => format!("between {low} and {high}"),
+        Bound::Compare { op, value, .. } => format!("{} {value}", op.symbol()),
+    };
+    match dataset {
+        DatasetExpectation::Share { group: g, bound: b } => {
+            format!("share({}) {}", group(g), bound(b))
+        }
+        DatasetExpectation::Count { group: g, bound: b } => {
+            format!("count({}) {}", group(g), bound(b))
+        }
+        DatasetExpectation::Overlap {
+            first,
+            second,
+            bound: b,
+        } => {
+            format!("overlap({}, {}) {}", group(first), group(second), bound(b))
+        }
+        DatasetExpectation::Exhaustive { segmentation } => {
+            format!("{} exhaustive", segmentation.name)
+        }
+    }
 }

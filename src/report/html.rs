@@ -3,6 +3,7 @@
 
 mod bars;
 mod campaign;
+mod compare;
 mod curve;
 mod funnel;
 mod heatmap;
@@ -29,6 +30,7 @@ pub fn render_html(report: &Report) -> String {
         campaign::section(report),
         tables::contention(report),
         tables::metrics(report),
+        compare::section(report),
         inputs(report),
         footer(),
     ]
@@ -152,6 +154,9 @@ fn nav(report: &Report) -> String {
     }
     if !report.metrics.names.is_empty() {
         links.push(("metrics", "Metrics"));
+    }
+    if report.compare.is_some() {
+        links.push(("compare", "Changes"));
     }
     links.push(("inputs", "Inputs"));
     let links: String = links

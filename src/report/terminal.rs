@@ -7,6 +7,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::model::*;
 use super::numbers::thousands;
+use crate::diff::render_changes;
 
 /// Renders the report as text; `colour` adds ANSI styles.
 pub fn render(report: &Report, colour: bool) -> String {
@@ -25,6 +26,7 @@ pub fn render(report: &Report, colour: bool) -> String {
     campaigns(&mut out, report);
     contention(&mut out, report);
     metrics(&mut out, report);
+    compare(&mut out, report);
     warnings(&mut out, report);
     out.text
 }
@@ -322,6 +324,22 @@ fn short_number(text: &str) -> String {
             s
         }
         _ => text.to_string(),
+    }
+}
+
+/// With `--compare`: how the assignments moved since the earlier run, as `seg diff`
+/// prints them (campaigns with their membership changes only), indented.
+fn compare(out: &mut Out, report: &Report) {
+    let Some(comparison) = &report.compare else {
+        return;
+    };
+    out.heading(&format!("Changes since {}", comparison.previous));
+    for line in render_changes(&comparison.diff).lines() {
+        if line.is_empty() {
+            out.line("");
+        } else {
+            out.line(&format!("  {line}"));
+        }
     }
 }
 

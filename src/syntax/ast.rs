@@ -572,7 +572,8 @@ pub struct RecordField {
     pub value_span: Span,
 }
 
-/// A segment reference in a test: a standalone segment or `segmentation.segment`.
+/// A segment reference in a test: a standalone segment or `segmentation.segment` (in a
+/// data-set expectation also a campaign or `campaign.variant`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SegmentRef {
     /// The standalone segment, or the segmentation.
@@ -632,5 +633,63 @@ pub enum Expectation {
         key: StrLit,
         /// The campaign, if given.
         from: Option<Ident>,
+    },
+    /// An expectation over the test's whole data set (an extension of section 8).
+    Dataset(DatasetExpectation),
+}
+
+/// Expectations over all the entities of a test (`docs/extensions.md`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum DatasetExpectation {
+    /// `expect share(GROUP) BOUND`
+    Share {
+        /// The group.
+        group: SegmentRef,
+        /// The bound its share must meet (percents or fractions).
+        bound: Bound,
+    },
+    /// `expect count(GROUP) BOUND`
+    Count {
+        /// The group.
+        group: SegmentRef,
+        /// The bound its size must meet.
+        bound: Bound,
+    },
+    /// `expect overlap(GROUP, GROUP) BOUND`
+    Overlap {
+        /// The first group.
+        first: SegmentRef,
+        /// The second group.
+        second: SegmentRef,
+        /// The bound the number of entities in both must meet.
+        bound: Bound,
+    },
+    /// `expect SEGMENTATION exhaustive`
+    Exhaustive {
+        /// The segmentation that must assign every entity.
+        segmentation: Ident,
+    },
+}
+
+/// The bound of a data-set expectation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bound {
+    /// `between LOW and HIGH` (inclusive)
+    Between {
+        /// The lower bound.
+        low: Literal,
+        /// The upper bound.
+        high: Literal,
+        /// Where the bound stands.
+        span: Span,
+    },
+    /// `OP VALUE`
+    Compare {
+        /// A comparison operator.
+        op: BinaryOp,
+        /// The value compared with.
+        value: Literal,
+        /// Where the bound stands.
+        span: Span,
     },
 }

@@ -479,6 +479,10 @@ fn describe(rule: Rule) -> Name {
         Rule::kw_nothing => ("`nothing`", Tok, O),
         Rule::kw_from => ("`from`", Tok, O),
         Rule::kw_with => ("`with`", Tok, O),
+        Rule::kw_share => ("`share`", Tok, O),
+        Rule::kw_count => ("`count`", Tok, O),
+        Rule::kw_overlap => ("`overlap`", Tok, O),
+        Rule::kw_exhaustive => ("`exhaustive`", Tok, O),
         Rule::kw_if => ("`if`", Tok, O),
         Rule::kw_then => ("`then`", Tok, O),
         Rule::kw_else => ("`else`", Tok, O),
@@ -589,6 +593,13 @@ fn describe(rule: Rule) -> Name {
         Rule::expect_nothing | Rule::expect_gets => ("`gets`", Tok, O),
         Rule::gets_from => ("`from`", Tok, O),
         Rule::with_fields => ("`with`", Tok, O),
+        Rule::expect_dataset => ("a data-set expectation", Thing, O),
+        Rule::expect_share => ("`share`", Tok, O),
+        Rule::expect_count => ("`count`", Tok, O),
+        Rule::expect_overlap => ("`overlap`", Tok, O),
+        Rule::expect_exhaustive => ("`exhaustive`", Tok, O),
+        Rule::group_ref => ("a segment or campaign", Thing, O),
+        Rule::expect_bound => ("`between` or a comparison", Thing, O),
     };
     Name { text, rank, wanted }
 }

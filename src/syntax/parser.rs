@@ -11,11 +11,11 @@ use pest::pratt_parser::{Assoc, ConstPrattParser, Op};
 use rust_decimal::Decimal;
 
 use super::ast::{
-    ActionDecl, BaseType, BinaryOp, CampaignClause, CampaignDecl, ClauseKind, DoStmt, DurationUnit,
-    Expectation, Expr, ExprKind, FieldDecl, Ident, Import, Item, LetDecl, Literal, MetricDecl,
-    Module, NamedArg, ParamDecl, PolicyDecl, RankKey, RecordDecl, RecordField, RecordKind,
-    SegmentCondition, SegmentDecl, SegmentRef, SegmentRule, SegmentationDecl, StrLit, TestDecl,
-    TestStmt, TestStmtKind, TypeExpr, UnaryOp, VariantDecl,
+    ActionDecl, BaseType, BinaryOp, Bound, CampaignClause, CampaignDecl, ClauseKind,
+    DatasetExpectation, DoStmt, DurationUnit, Expectation, Expr, ExprKind, FieldDecl, Ident,
+    Import, Item, LetDecl, Literal, MetricDecl, Module, NamedArg, ParamDecl, PolicyDecl, RankKey,
+    RecordDecl, RecordField, RecordKind, SegmentCondition, SegmentDecl, SegmentRef, SegmentRule,
+    SegmentationDecl, StrLit, TestDecl, TestStmt, TestStmtKind, TypeExpr, UnaryOp, VariantDecl,
 };
 use super::error::{SyntaxError, from_pest};
 use super::span::{FileId, Span};
@@ -118,6 +118,10 @@ fn is_token(rule: Rule) -> bool {
             | Rule::kw_nothing
             | Rule::kw_from
             | Rule::kw_with
+            | Rule::kw_share
+            | Rule::kw_count
+            | Rule::kw_overlap
+            | Rule::kw_exhaustive
             | Rule::kw_if
             | Rule::kw_then
             | Rule::kw_else
@@ -847,11 +851,98 @@ impl Builder {
                     expectation = Some((Self::expect_nothing as Expecter, child))
                 }
                 Rule::expect_gets => expectation = Some((Self::expect_gets as Expecter, child)),
+                Rule::expect_dataset => {
+                    return self.expect_dataset(child).map(Expectation::Dataset);
+                }
                 rule => unreachable!("{rule:?} in expect_stmt"),
             }
         }
         let (build, tail) = required(expectation, "an expectation");
         build(self, required(key, "a key"), tail)
+    }
+
+    /// `share(G) BOUND`, `count(G) BOUND`, `overlap(G, G) BOUND`, `S exhaustive`
+    fn expect_dataset(&self, pair: Pair<'_, Rule>) -> Result<DatasetExpectation> {
+        let inner = required(parts(pair).next(), "a data-set expectation");
+        let rule = inner.as_rule();
+        let (mut groups, mut bound, mut name) = (Vec::new(), None, None);
+        for child in parts(inner) {
+            match child.as_rule() {
+                Rule::group_ref => groups.push(self.group_ref(child)),
+                Rule::expect_bound => bound = Some(self.expect_bound(child)?),
+                Rule::segmentation_name => name = Some(self.ident(&child)),
+                rule => unreachable!("{rule:?} in expect_dataset"),
+            }
+        }
+        let mut groups = groups.into_iter();
+        let mut group = || required(groups.next(), "a group");
+        Ok(match rule {
+            Rule::expect_share => DatasetExpectation::Share {
+                group: group(),
+                bound: required(bound, "a bound"),
+            },
+            Rule::expect_count => DatasetExpectation::Count {
+                group: group(),
+                bound: required(bound, "a bound"),
+            },
+            Rule::expect_overlap => {
+                let (first, second) = (group(), group());
+                DatasetExpectation::Overlap {
+                    first,
+                    second,
+                    bound: required(bound, "a bound"),
+                }
+            }
+            Rule::expect_exhaustive => DatasetExpectation::Exhaustive {
+                segmentation: required(name, "a segmentation"),
+            },
+            rule => unreachable!("{rule:?} in expect_dataset"),
+        })
+    }
+
+    /// `NAME[.NAME]`
+    fn group_ref(&self, pair: Pair<'_, Rule>) -> SegmentRef {
+        let mut names = Vec::new();
+        for child in parts(pair) {
+            match child.as_rule() {
+                Rule::segment_name => names.push(self.ident(&child)),
+                rule => unreachable!("{rule:?} in group_ref"),
+            }
+        }
+        let mut names = names.into_iter();
+        SegmentRef {
+            first: required(names.next(), "a name"),
+            second: names.next(),
+        }
+    }
+
+    /// `between A and B` or `OP LITERAL`
+    fn expect_bound(&self, pair: Pair<'_, Rule>) -> Result<Bound> {
+        let span = self.span(&pair);
+        let (mut op, mut values) = (None, Vec::new());
+        for child in parts(pair) {
+            match child.as_rule() {
+                Rule::eq | Rule::ne | Rule::lt | Rule::le | Rule::gt | Rule::ge => {
+                    op = Some(binary_op(child.as_rule()))
+                }
+                Rule::signed_literal => values.push(self.signed_literal(child)?),
+                rule => unreachable!("{rule:?} in expect_bound"),
+            }
+        }
+        let mut values = values.into_iter();
+        let first = required(values.next(), "a value");
+        Ok(match op {
+            Some(op) => Bound::Compare {
+                op,
+                value: first,
+                span,
+            },
+            None => Bound::Between {
+                low: first,
+                high: required(values.next(), "an upper bound"),
+                span,
+            },
+        })
     }
 
     /// `[not] in SEGMENT[.SEGMENT]`

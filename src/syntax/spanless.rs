@@ -4,10 +4,11 @@
 //! spans; [`Module::without_spans`] erases those, so that `==` compares what was said.
 
 use super::ast::{
-    ActionDecl, BaseType, CampaignClause, CampaignDecl, ClauseKind, DoStmt, Expectation, Expr,
-    ExprKind, FieldDecl, Ident, Import, Item, LetDecl, MetricDecl, Module, NamedArg, ParamDecl,
-    PolicyDecl, RankKey, RecordDecl, RecordField, SegmentCondition, SegmentDecl, SegmentRef,
-    SegmentRule, SegmentationDecl, StrLit, TestDecl, TestStmt, TestStmtKind, TypeExpr, VariantDecl,
+    ActionDecl, BaseType, Bound, CampaignClause, CampaignDecl, ClauseKind, DatasetExpectation,
+    DoStmt, Expectation, Expr, ExprKind, FieldDecl, Ident, Import, Item, LetDecl, MetricDecl,
+    Module, NamedArg, ParamDecl, PolicyDecl, RankKey, RecordDecl, RecordField, SegmentCondition,
+    SegmentDecl, SegmentRef, SegmentRule, SegmentationDecl, StrLit, TestDecl, TestStmt,
+    TestStmtKind, TypeExpr, VariantDecl,
 };
 use super::span::{FileId, Span};
 
@@ -486,6 +487,46 @@ impl EraseSpans for Expectation {
                 key.erase_spans();
                 from.erase_spans();
             }
+            Expectation::Dataset(dataset) => dataset.erase_spans(),
+        }
+    }
+}
+
+impl EraseSpans for DatasetExpectation {
+    fn erase_spans(&mut self) {
+        match self {
+            DatasetExpectation::Share { group, bound }
+            | DatasetExpectation::Count { group, bound } => {
+                group.erase_spans();
+                bound.erase_spans();
+            }
+            DatasetExpectation::Overlap {
+                first,
+                second,
+                bound,
+            } => {
+                first.erase_spans();
+                second.erase_spans();
+                bound.erase_spans();
+            }
+            DatasetExpectation::Exhaustive { segmentation } => segmentation.erase_spans(),
+        }
+    }
+}
+
+impl EraseSpans for Bound {
+    fn erase_spans(&mut self) {
+        match self {
+            Bound::Between {
+                low: _,
+                high: _,
+                span,
+            }
+            | Bound::Compare {
+                op: _,
+                value: _,
+                span,
+            } => span.erase_spans(),
         }
     }
 }

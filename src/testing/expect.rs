@@ -5,8 +5,8 @@ use std::cmp::Ordering;
 use rust_decimal::Decimal;
 
 use crate::check::hir::{Hir, TExpr, TExprKind};
-use crate::exec::{Outcome, PopValue, Row, Value};
-use crate::syntax::ast::{self, Expectation, Literal};
+use crate::exec::{HOLDOUT, Outcome, PopValue, Row, Value};
+use crate::syntax::ast::{self, Bound, DatasetExpectation, Expectation, Literal};
 
 /// Checks expectations against one outcome.
 pub struct Checker<'o, 'h> {
@@ -47,7 +47,152 @@ impl<'o, 'h> Checker<'o, 'h> {
                 with,
             } => self.gets(&key.value, &action.name, from.as_ref(), with),
             Expectation::GetsNothing { key, from } => self.gets_nothing(&key.value, from.as_ref()),
+            Expectation::Dataset(dataset) => self.dataset(dataset),
         }
+    }
+
+    /// A data-set expectation: over every entity of the test.
+    fn dataset(&self, dataset: &DatasetExpectation) -> Check {
+        let n = self.outcome.keys.len();
+        let (measured, shown, bound) = match dataset {
+            DatasetExpectation::Share { group, bound } => {
+                let size = self.members(group)?.iter().filter(|b| **b).count();
+                let share = if n == 0 {
+                    Decimal::ZERO
+                } else {
+                    Decimal::from(size) / Decimal::from(n)
+                };
+                let text = format!("{:.2}% ({size} of {n})", share * Decimal::ONE_HUNDRED);
+                (
+                    Value::Decimal(share),
+                    format!("share({})", group_text(group)),
+                    Some((bound, text)),
+                )
+            }
+            DatasetExpectation::Count { group, bound } => {
+                let size = self.members(group)?.iter().filter(|b| **b).count() as i64;
+                (
+                    Value::Int(size),
+                    format!("count({})", group_text(group)),
+                    Some((bound, size.to_string())),
+                )
+            }
+            DatasetExpectation::Overlap {
+                first,
+                second,
+                bound,
+            } => {
+                let (a, b) = (self.members(first)?, self.members(second)?);
+                let both = a.iter().zip(&b).filter(|(x, y)| **x && **y).count() as i64;
+                let shown = format!("overlap({}, {})", group_text(first), group_text(second));
+                (Value::Int(both), shown, Some((bound, both.to_string())))
+            }
+            DatasetExpectation::Exhaustive { segmentation } => {
+                return self.exhaustive(&segmentation.name);
+            }
+        };
+        let Some((bound, found)) = bound else {
+            return Ok(());
+        };
+        if bound_holds(&measured, bound) {
+            return Ok(());
+        }
+        Err(vec![
+            format!("expected: {shown} {}", bound_text(bound)),
+            format!("found:    {found}"),
+        ])
+    }
+
+    /// Per entity: whether it is in a segment, a segmentation's segment, a campaign
+    /// (accepted, holdout included) or one campaign variant (`holdout` for the control group).
+    fn members(&self, group: &ast::SegmentRef) -> Result<Vec<bool>, Vec<String>> {
+        let n = self.outcome.keys.len();
+        let name = group.first.name.as_str();
+        if let Some(r) = self
+            .outcome
+            .campaigns
+            .iter()
+            .find(|r| self.hir.campaigns[r.campaign].name == name)
+        {
+            let campaign = &self.hir.campaigns[r.campaign];
+            let wanted: Option<u16> = match &group.second {
+                None => None,
+                Some(v) if v.name == "holdout" => Some(HOLDOUT),
+                Some(v) => match campaign.variants.iter().position(|x| x.name == v.name) {
+                    Some(i) => Some(i as u16),
+                    None => {
+                        return Err(vec![format!(
+                            "campaign `{name}` has no variant `{}`",
+                            v.name
+                        )]);
+                    }
+                },
+            };
+            let mut members = vec![false; n];
+            for &(e, variant) in &r.accepted {
+                members[e as usize] = wanted.is_none_or(|w| w == variant);
+            }
+            return Ok(members);
+        }
+        match &group.second {
+            None => match self.hir.segments.iter().position(|s| s.name == name) {
+                Some(i) => Ok(self.outcome.segments[i].clone()),
+                None => Err(vec![format!("`{name}` is not a segment or campaign")]),
+            },
+            Some(inner) => {
+                let Some(i) = self.hir.segmentations.iter().position(|s| s.name == name) else {
+                    return Err(vec![format!("`{name}` is not a segmentation or campaign")]);
+                };
+                let Some(j) = self.hir.segmentations[i]
+                    .rules
+                    .iter()
+                    .position(|r| r.name == inner.name)
+                else {
+                    return Err(vec![format!(
+                        "segmentation `{name}` has no segment `{}`",
+                        inner.name
+                    )]);
+                };
+                Ok(self.outcome.segmentations[i]
+                    .iter()
+                    .map(|s| *s == Some(j as u16))
+                    .collect())
+            }
+        }
+    }
+
+    fn exhaustive(&self, segmentation: &str) -> Check {
+        let Some(i) = self
+            .hir
+            .segmentations
+            .iter()
+            .position(|s| s.name == segmentation)
+        else {
+            return Err(vec![format!("`{segmentation}` is not a segmentation")]);
+        };
+        let unassigned: Vec<&str> = self
+            .outcome
+            .by_key
+            .iter()
+            .filter(|&&e| self.outcome.segmentations[i][e as usize].is_none())
+            .map(|&e| &*self.outcome.keys[e as usize])
+            .collect();
+        if unassigned.is_empty() {
+            return Ok(());
+        }
+        let sample: Vec<String> = unassigned
+            .iter()
+            .take(5)
+            .map(|k| format!("\"{k}\""))
+            .collect();
+        Err(vec![
+            format!("expected: every entity in a segment of `{segmentation}`"),
+            format!(
+                "found:    {} in none, e.g. {}",
+                unassigned.len(),
+                sample.join(", ")
+            ),
+        ])
     }
 
     fn entity(&self, key: &str) -> Result<usize, Vec<String>> {
@@ -393,5 +538,33 @@ fn shown(v: &Value) -> String {
         Value::Null => "null".into(),
         Value::Str(s) => format!("{s:?}"),
         other => other.text(),
+    }
+}
+
+/// Whether a measured value meets a bound (a percent means its fraction).
+fn bound_holds(measured: &Value, bound: &Bound) -> bool {
+    match bound {
+        Bound::Between { low, high, .. } => {
+            crate::exec::compare_op(ast::BinaryOp::Ge, measured, &literal_value(low)).holds()
+                && crate::exec::compare_op(ast::BinaryOp::Le, measured, &literal_value(high))
+                    .holds()
+        }
+        Bound::Compare { op, value, .. } => {
+            crate::exec::compare_op(*op, measured, &literal_value(value)).holds()
+        }
+    }
+}
+
+fn bound_text(bound: &Bound) -> String {
+    match bound {
+        Bound::Between { low, high, .. } => format!("between {low} and {high}"),
+        Bound::Compare { op, value, .. } => format!("{} {value}", op.symbol()),
+    }
+}
+
+fn group_text(group: &ast::SegmentRef) -> String {
+    match &group.second {
+        Some(second) => format!("{}.{}", group.first.name, second.name),
+        None => group.first.name.clone(),
     }
 }
