@@ -283,3 +283,137 @@ fn bench_with_small_budget_and_cap_matches_duckdb_oracle() {
         "the walk cuts in both campaigns: {cut:?}"
     );
 }
+
+/// The 100k-customer data set (its orders file is large enough to be read in parallel parts).
+fn data_100k() -> PathBuf {
+    let dir = tmp("bench100k");
+    if !dir.join("messages.csv").exists() {
+        let status = Command::new("python3")
+            .arg(shared().join("gen_data.py"))
+            .args(["--customers", "100000", "--out"])
+            .arg(&dir)
+            .status()
+            .expect("python3 runs gen_data.py");
+        assert!(status.success(), "gen_data.py failed");
+    }
+    dir
+}
+
+fn seg_run_threads(data: &Path, out: &Path, threads: &str) {
+    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .arg("run")
+        .arg(shared().join("bench.seg"))
+        .arg(format!(
+            "--data=customer={}",
+            data.join("customers.csv").display()
+        ))
+        .arg(format!(
+            "--data=orders={}",
+            data.join("orders.csv").display()
+        ))
+        .arg(format!(
+            "--data=messages={}",
+            data.join("messages.csv").display()
+        ))
+        .args(["--as-of", AS_OF, "-q", "--out"])
+        .arg(out)
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .expect("seg runs");
+    assert!(
+        output.status.success(),
+        "seg run failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn parallel_reading_matches_the_oracle_and_any_thread_count() {
+    let data = data_100k();
+    let outputs: Vec<PathBuf> = ["1", "2", "8"]
+        .iter()
+        .map(|t| tmp(&format!("bench100k_threads_{t}")))
+        .collect();
+    for (threads, out) in ["1", "2", "8"].iter().zip(&outputs) {
+        seg_run_threads(&data, out, threads);
+    }
+    for file in [
+        "assignments.csv",
+        "actions/coupon.csv",
+        "actions/recommend.csv",
+        "summary.json",
+    ] {
+        let first = std::fs::read(outputs[0].join(file)).expect("output");
+        for other in &outputs[1..] {
+            assert!(
+                std::fs::read(other.join(file)).expect("output") == first,
+                "{file} depends on the thread count"
+            );
+        }
+    }
+    if !oracle_available() {
+        return;
+    }
+    let expected = tmp("oracle100k_expected");
+    let status = Command::new("python3")
+        .arg(shared().join("reference_duckdb.py"))
+        .arg("--data")
+        .arg(&data)
+        .args(["--as-of", AS_OF, "--out"])
+        .arg(&expected)
+        .status()
+        .expect("python3 runs the oracle");
+    assert!(status.success(), "reference_duckdb.py failed");
+    compare(&expected, &outputs[1]);
+}
+
+/// Runs the benchmark with an orders file whose line `bad + 1` is replaced, and returns stderr.
+fn run_with_broken_line(name: &str, replace: impl Fn(&str) -> String) -> (String, usize) {
+    let data = data_100k();
+    let dir = tmp(name);
+    std::fs::create_dir_all(&dir).expect("folder");
+    let orders = std::fs::read_to_string(data.join("orders.csv")).expect("orders");
+    let mut lines: Vec<String> = orders.lines().map(String::from).collect();
+    let bad = lines.len() - 10; // 0-based index; the header is line 1
+    lines[bad] = replace(&lines[bad]);
+    std::fs::write(dir.join("orders.csv"), lines.join("\n") + "\n").expect("write orders");
+    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .arg("run")
+        .arg(shared().join("bench.seg"))
+        .arg(format!(
+            "--data=customer={}",
+            data.join("customers.csv").display()
+        ))
+        .arg(format!(
+            "--data=orders={}",
+            dir.join("orders.csv").display()
+        ))
+        .arg(format!(
+            "--data=messages={}",
+            data.join("messages.csv").display()
+        ))
+        .args(["--as-of", AS_OF, "-q", "--out"])
+        .arg(dir.join("out"))
+        .output()
+        .expect("seg runs");
+    assert_eq!(output.status.code(), Some(1));
+    (
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        bad + 1,
+    )
+}
+
+#[test]
+fn a_bad_row_late_in_a_large_file_is_reported_at_its_physical_line() {
+    let (stderr, line) =
+        run_with_broken_line("bench100k_bad_cell", |l| l.replacen(",20", ",2O", 1));
+    assert!(
+        stderr.contains(&format!("orders.csv:{line}: column `ordered_at`")),
+        "line {line}:\n{stderr}"
+    );
+    let (stderr, line) = run_with_broken_line("bench100k_extra_cell", |l| format!("{l},extra"));
+    assert!(
+        stderr.contains(&format!("orders.csv:{line}: the row has 7 cells")),
+        "line {line}:\n{stderr}"
+    );
+}

@@ -133,6 +133,93 @@ impl Accumulator {
         Ok(())
     }
 
+    /// Adds the state of a later part of the same stream (read in parallel), as if its
+    /// events had come after this one's: ties keep what this part saw first.
+    pub fn merge(&mut self, later: Accumulator) -> Result<(), Overflowed> {
+        match (self, later) {
+            (Accumulator::Count(a), Accumulator::Count(b)) => {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y)
+            }
+            (Accumulator::Exists(a), Accumulator::Exists(b)) => {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x |= y)
+            }
+            (Accumulator::SumInt(a), Accumulator::SumInt(b)) => {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x = x.checked_add(y).ok_or(Overflowed)?;
+                }
+            }
+            (Accumulator::SumDecimal(a), Accumulator::SumDecimal(b)) => {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x = x.checked_add(y).ok_or(Overflowed)?;
+                }
+            }
+            (Accumulator::SumFloat(a), Accumulator::SumFloat(b)) => {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y)
+            }
+            (Accumulator::AvgExact(a), Accumulator::AvgExact(b)) => {
+                for ((sum, n), (s, m)) in a.iter_mut().zip(b) {
+                    *sum = sum.checked_add(s).ok_or(Overflowed)?;
+                    *n += m;
+                }
+            }
+            (Accumulator::AvgFloat(a), Accumulator::AvgFloat(b)) => {
+                for ((sum, n), (s, m)) in a.iter_mut().zip(b) {
+                    *sum += s;
+                    *n += m;
+                }
+            }
+            (Accumulator::Extreme(a, want), Accumulator::Extreme(b, _)) => {
+                for (x, y) in a.iter_mut().zip(b) {
+                    if !y.is_null() && (x.is_null() || compare(&y, x) == Some(*want)) {
+                        *x = y;
+                    }
+                }
+            }
+            (Accumulator::Distinct(a), Accumulator::Distinct(b)) => {
+                for (seen, more) in a.iter_mut().zip(b) {
+                    for value in more {
+                        if !seen
+                            .iter()
+                            .any(|v| compare(v, &value) == Some(Ordering::Equal))
+                        {
+                            seen.push(value);
+                        }
+                    }
+                }
+            }
+            (Accumulator::Mode(a), Accumulator::Mode(b)) => {
+                for (counts, more) in a.iter_mut().zip(b) {
+                    for (value, n) in more {
+                        match counts
+                            .iter_mut()
+                            .find(|(v, _)| compare(v, &value) == Some(Ordering::Equal))
+                        {
+                            Some((_, m)) => *m += n,
+                            None => counts.push((value, n)),
+                        }
+                    }
+                }
+            }
+            (Accumulator::ByTime(a, want), Accumulator::ByTime(b, _)) => {
+                for (kept, other) in a.iter_mut().zip(b) {
+                    let Some((time, value)) = other else { continue };
+                    let better = match kept {
+                        None => true,
+                        Some((t, v)) => match time.cmp(t) {
+                            Ordering::Equal => total_order(&value, v) == Ordering::Less,
+                            ord => ord == *want,
+                        },
+                    };
+                    if better {
+                        *kept = Some((time, value));
+                    }
+                }
+            }
+            _ => unreachable!("merged accumulators come from the same aggregate"),
+        }
+        Ok(())
+    }
+
     /// The final value per entity (`count` of nothing is 0, `avg` of nothing is null...).
     pub fn finish(self) -> Vec<Value> {
         match self {

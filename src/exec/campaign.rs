@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 
 use super::error::RunError;
 use super::eval::{Row, World};
+use super::parallel::{for_entities, map_in_order};
 use super::value::{Value, total_order};
 use crate::check::hir::{Campaign, Do};
 use crate::check::types::{Ty, Type};
@@ -162,11 +163,13 @@ pub fn run_campaigns(
                 result.details = Some(CampaignDetails { audience, ranked });
             }
             result.accepted.sort_by_key(|&(e, _)| position[e as usize]);
-            for &(e, variant) in &result.accepted {
+            for &(e, _) in &result.accepted {
                 taken[e as usize] += 1;
-                if variant != HOLDOUT {
-                    emit(world, c, e, variant, &mut actions)?;
-                }
+            }
+            let emitted =
+                map_in_order(&result.accepted, |&(e, variant)| emit(world, c, e, variant))?;
+            for (action, row) in emitted.into_iter().flatten() {
+                actions[action].push(row);
             }
         }
         results.push(result);
@@ -183,54 +186,94 @@ fn candidates(
     result: &mut CampaignResult,
     mut audience: Option<&mut Vec<bool>>,
 ) -> Result<Vec<Candidate>, RunError> {
-    let mut row = Row::new(world.program(), 0);
+    let keep_audience = audience.is_some();
+    let steps = for_entities(world, keys.len(), |row| {
+        step(world, campaign, keys, taken, keep_audience, row)
+    })?;
     let mut out = Vec::new();
-    for e in 0..keys.len() {
-        let allowed = world
-            .program()
-            .max_campaigns
-            .is_none_or(|max| taken[e] < max);
-        if !allowed && audience.is_none() {
-            continue;
+    for (e, step) in steps.into_iter().enumerate() {
+        if let (
+            Some(audience),
+            Step::Audience(holds) | Step::Skipped(holds) | Step::Candidate(holds, _),
+        ) = (audience.as_mut(), &step)
+        {
+            audience[e] = *holds;
         }
-        row.reset(e);
-        let holds = world.eval(&campaign.audience, &mut row)?.holds();
-        if let Some(audience) = audience.as_mut() {
-            audience[e] = holds;
-        }
-        if !holds || !allowed {
-            continue;
-        }
-        result.eligible += 1;
-        let mut would_act = false;
-        for d in campaign.variants.iter().flat_map(|v| &v.dos) {
-            if when_holds(world, d, &mut row)? {
-                would_act = true;
-                break;
+        match step {
+            Step::Audience(_) => {}
+            Step::Skipped(_) => {
+                result.eligible += 1;
+                result.skipped += 1;
+            }
+            Step::Candidate(_, candidate) => {
+                result.eligible += 1;
+                out.push(candidate);
             }
         }
-        if !would_act {
-            result.skipped += 1;
-            continue;
+    }
+    Ok(out)
+}
+
+/// Where steps 1–3 leave one entity; the bool says whether its audience holds.
+enum Step {
+    /// Not eligible (audience false, or no policy slot left).
+    Audience(bool),
+    /// Eligible without a would-be action.
+    Skipped(bool),
+    /// Eligible with a would-be action: bucketed and costed.
+    Candidate(bool, Candidate),
+}
+
+/// Steps 1–3 for one entity.
+fn step(
+    world: &World,
+    campaign: &Campaign,
+    keys: &[Arc<str>],
+    taken: &[u32],
+    keep_audience: bool,
+    row: &mut Row,
+) -> Result<Step, RunError> {
+    let e = row.entity;
+    let allowed = world
+        .program()
+        .max_campaigns
+        .is_none_or(|max| taken[e] < max);
+    if !allowed && !keep_audience {
+        return Ok(Step::Audience(false));
+    }
+    let holds = world.eval(&campaign.audience, row)?.holds();
+    if !holds || !allowed {
+        return Ok(Step::Audience(holds));
+    }
+    let mut would_act = false;
+    for d in campaign.variants.iter().flat_map(|v| &v.dos) {
+        if when_holds(world, d, row)? {
+            would_act = true;
+            break;
         }
-        let variant = choose_variant(campaign, bucket(&campaign.salt, &keys[e]));
-        let cost = if variant == HOLDOUT {
-            Decimal::ZERO
-        } else {
-            treated_cost(world, campaign, variant, &mut row)?
-        };
-        let mut rank = Vec::with_capacity(campaign.rank_by.len());
-        for key in &campaign.rank_by {
-            rank.push(world.eval(&key.expr, &mut row)?);
-        }
-        out.push(Candidate {
+    }
+    if !would_act {
+        return Ok(Step::Skipped(true));
+    }
+    let variant = choose_variant(campaign, bucket(&campaign.salt, &keys[e]));
+    let cost = if variant == HOLDOUT {
+        Decimal::ZERO
+    } else {
+        treated_cost(world, campaign, variant, row)?
+    };
+    let mut rank = Vec::with_capacity(campaign.rank_by.len());
+    for key in &campaign.rank_by {
+        rank.push(world.eval(&key.expr, row)?);
+    }
+    Ok(Step::Candidate(
+        true,
+        Candidate {
             entity: e as u32,
             variant,
             cost,
             rank,
-        });
-    }
-    Ok(out)
+        },
+    ))
 }
 
 fn when_holds(world: &World, d: &Do, row: &mut Row) -> Result<bool, RunError> {
@@ -348,8 +391,11 @@ fn emit(
     campaign: usize,
     entity: u32,
     variant: u16,
-    actions: &mut [Vec<ActionRow>],
-) -> Result<(), RunError> {
+) -> Result<Vec<(usize, ActionRow)>, RunError> {
+    let mut rows = Vec::new();
+    if variant == HOLDOUT {
+        return Ok(rows);
+    }
     let mut row = Row::new(world.program(), entity as usize);
     for d in &world.program().campaigns[campaign].variants[variant as usize].dos {
         if !when_holds(world, d, &mut row)? {
@@ -360,14 +406,17 @@ fn emit(
         for (expr, field) in d.values.iter().zip(fields) {
             values.push(coerce(world.eval(expr, &mut row)?, &field.ty));
         }
-        actions[d.action].push(ActionRow {
-            entity,
-            campaign,
-            variant,
-            values,
-        });
+        rows.push((
+            d.action,
+            ActionRow {
+                entity,
+                campaign,
+                variant,
+                values,
+            },
+        ));
     }
-    Ok(())
+    Ok(rows)
 }
 
 /// A value converted to a payload field's declared type (int → decimal, ...).

@@ -112,6 +112,34 @@ pub enum RunError {
 }
 
 impl RunError {
+    /// The same error in a part of a file that starts after `lines` lines (line numbers
+    /// of a part read in parallel are counted from its own start).
+    pub fn after_lines(self, lines: u64) -> RunError {
+        match self {
+            RunError::BadFile {
+                path,
+                line,
+                problem,
+            } => RunError::BadFile {
+                path,
+                line: line + lines,
+                problem,
+            },
+            RunError::BadRow {
+                path,
+                line,
+                column,
+                problem,
+            } => RunError::BadRow {
+                path,
+                line: line + lines,
+                column,
+                problem,
+            },
+            other => other,
+        }
+    }
+
     /// The span in the rules, for errors that point into them.
     pub fn span(&self) -> Option<Span> {
         match self {

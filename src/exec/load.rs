@@ -3,15 +3,19 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+
+use rayon::prelude::*;
 
 use rustc_hash::FxHashMap;
 
 use super::accumulate::Accumulator;
 use super::error::RunError;
 use super::eval::{Row, World};
+use super::parallel::for_entities;
 use super::population;
 use super::progress::Progress;
-use super::read::{self, RowProblem, RowReader, Source};
+use super::read::{self, CsvReader, RowProblem, RowReader, Source};
 use super::value::Value;
 use super::{FileCounts, RunInput};
 use crate::check::hir::{Const, Hir, TExpr};
@@ -69,6 +73,13 @@ impl RejectSink {
             line,
             column,
             problem,
+        })
+    }
+
+    /// How many bad rows it can still be offered before one of them stops the run.
+    pub fn capacity(&self) -> usize {
+        self.max.map_or(1, |max| {
+            max.saturating_sub(self.rows.len() as u64) as usize + 1
         })
     }
 
@@ -295,69 +306,174 @@ impl Streams<'_> {
     ) -> Result<Vec<Vec<Value>>, RunError> {
         let stream = pass.stream;
         let record = &world.hir.streams[stream].record;
-        let reader = match self.readers[stream].take() {
-            Some(reader) if pass.first => reader,
-            _ => read::open(&self.files[stream], &record.name, &record.fields)?,
-        };
         self.progress.file(&record.name, self.files[stream].size());
-        let mut counts = FileCounts::default();
-        let columns = self.stream_pass(world, pass, index, reader, &mut counts)?;
-        if pass.first {
-            self.counts[stream] = counts;
-        }
-        Ok(columns)
+        let ranges = match &self.files[stream] {
+            Source::File(path) if !is_ndjson(path) => read::split_csv(path, PARTS),
+            _ => None,
+        };
+        let feeder = Feeder {
+            world,
+            pass,
+            index,
+            progress: self.progress,
+            done: AtomicU64::new(0),
+            keep: self.rejects.capacity(),
+        };
+        let parts = match ranges {
+            Some(ranges) => {
+                let path = self.files[stream].path();
+                ranges
+                    .par_iter()
+                    .map(|range| {
+                        let mut reader = CsvReader::open_range(
+                            path,
+                            &record.name,
+                            &record.fields,
+                            range.clone(),
+                            0,
+                        )?;
+                        let part = feeder.feed(&mut reader)?;
+                        Ok(Part {
+                            lines: reader.lines_read(),
+                            ..part
+                        })
+                    })
+                    .collect::<Vec<Result<Part, RunError>>>()
+            }
+            None => {
+                let mut reader = match self.readers[stream].take() {
+                    Some(reader) if pass.first => reader,
+                    _ => read::open(&self.files[stream], &record.name, &record.fields)?,
+                };
+                vec![feeder.feed(reader.as_mut())]
+            }
+        };
+        self.merge(world, pass, parts)
     }
 
-    /// Reads one events file, feeding each event that passes a filter to its aggregates.
-    fn stream_pass(
+    /// Joins the parts of a stream in file order: counts, bad rows (renumbered to the
+    /// file's lines) and accumulators.
+    fn merge(
         &mut self,
         world: &World,
         pass: &StreamPass,
-        index: &FxHashMap<Arc<str>, u32>,
-        mut reader: Box<dyn RowReader>,
-        counts: &mut FileCounts,
+        parts: Vec<Result<Part, RunError>>,
     ) -> Result<Vec<Vec<Value>>, RunError> {
-        let hir = world.program();
-        let s = &hir.streams[pass.stream];
         let path = self.files[pass.stream].path().to_path_buf();
-        let mut accumulators: Vec<Accumulator> = pass
-            .aggregates
-            .iter()
-            .map(|&a| {
-                let agg = &hir.aggregates[a];
-                Accumulator::new(
-                    agg.func,
-                    agg.field.map(|f| &s.record.fields[f].ty.ty),
-                    index.len(),
-                )
-            })
-            .collect();
+        let mut counts = FileCounts::default();
+        let mut lines_before = 0;
+        let mut merged: Option<Vec<Accumulator>> = None;
+        for part in parts {
+            let part = part.map_err(|e| e.after_lines(lines_before))?;
+            counts.read += part.counts.read;
+            counts.after_as_of += part.counts.after_as_of;
+            counts.orphans += part.counts.orphans;
+            counts.rejects += part.counts.rejects;
+            if pass.first {
+                for mut problem in part.problems {
+                    problem.line += lines_before;
+                    self.rejects.reject(&path, problem)?;
+                }
+            }
+            lines_before += part.lines;
+            merged = Some(match merged {
+                None => part.accumulators,
+                Some(mut earlier) => {
+                    for ((acc, later), &a) in earlier
+                        .iter_mut()
+                        .zip(part.accumulators)
+                        .zip(&pass.aggregates)
+                    {
+                        acc.merge(later)
+                            .map_err(|o| o.at(&world.program().aggregates[a]))?;
+                    }
+                    earlier
+                }
+            });
+        }
+        if pass.first {
+            self.counts[pass.stream] = counts;
+        }
+        Ok(merged
+            .unwrap_or_default()
+            .into_iter()
+            .map(Accumulator::finish)
+            .collect())
+    }
+}
+
+/// How many parts a large CSV events file is read in, in parallel. Fixed, so that results
+/// never depend on the number of threads.
+const PARTS: u64 = 2;
+
+fn is_ndjson(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("ndjson") || e.eq_ignore_ascii_case("jsonl"))
+}
+
+/// What one part of a stream read left behind.
+struct Part {
+    /// The accumulators of the pass, over this part's events.
+    accumulators: Vec<Accumulator>,
+    /// Its row counts.
+    counts: FileCounts,
+    /// Its first bad rows (line numbers counted from the part's start).
+    problems: Vec<RowProblem>,
+    /// How many lines it spans.
+    lines: u64,
+}
+
+/// Feeds events to the accumulators of one pass.
+struct Feeder<'a, 'w> {
+    world: &'a World<'w>,
+    pass: &'a StreamPass,
+    index: &'a FxHashMap<Arc<str>, u32>,
+    progress: &'a dyn Progress,
+    /// Bytes read by all parts, for the progress bar.
+    done: AtomicU64,
+    /// How many bad rows a part keeps (more would fail the run anyway).
+    keep: usize,
+}
+
+impl Feeder<'_, '_> {
+    /// Reads every row of `reader`, feeding each event that passes a filter to its aggregates.
+    fn feed(&self, reader: &mut dyn RowReader) -> Result<Part, RunError> {
+        let hir = self.world.program();
+        let s = &hir.streams[self.pass.stream];
+        let mut part = Part {
+            accumulators: self.accumulators(),
+            counts: FileCounts::default(),
+            problems: Vec::new(),
+            lines: 0,
+        };
         let mut row = Row::new(hir, usize::MAX);
         row.event = vec![Value::Null; s.record.fields.len()];
         let mut key_text = String::new();
+        let mut reported = 0;
         while let Some(result) = reader.next_row(&mut row.event)? {
-            counts.read += 1;
-            if counts.read.is_multiple_of(PROGRESS_EVERY) {
-                self.progress.read(reader.position());
+            part.counts.read += 1;
+            if part.counts.read.is_multiple_of(PROGRESS_EVERY) {
+                reported = self.report(reader.position(), reported);
             }
             if let Err(problem) = result {
-                counts.rejects += 1;
-                if pass.first {
-                    self.rejects.reject(&path, problem)?;
+                part.counts.rejects += 1;
+                if part.problems.len() < self.keep {
+                    part.problems.push(problem);
                 }
                 continue;
             }
             let time = s.time_field.map(|t| &row.event[t]);
             let after_as_of = time
                 .and_then(Value::as_date)
-                .is_some_and(|d| d > world.as_of);
+                .is_some_and(|d| d > self.world.as_of);
             let time = time.and_then(Value::as_datetime);
-            let entity = lookup(&row.event[s.key_field], index, &mut key_text);
+            let entity = lookup(&row.event[s.key_field], self.index, &mut key_text);
             if after_as_of {
-                counts.after_as_of += 1;
+                part.counts.after_as_of += 1;
             }
             let Some(entity) = entity else {
-                counts.orphans += 1;
+                part.counts.orphans += 1;
                 continue;
             };
             if after_as_of {
@@ -366,10 +482,10 @@ impl Streams<'_> {
             if row.entity != entity {
                 row.reset(entity);
             }
-            for (acc, &a) in accumulators.iter_mut().zip(&pass.aggregates) {
+            for (acc, &a) in part.accumulators.iter_mut().zip(&self.pass.aggregates) {
                 let agg = &hir.aggregates[a];
                 if let Some(filter) = &agg.filter
-                    && !world.eval(filter, &mut row)?.holds()
+                    && !self.world.eval(filter, &mut row)?.holds()
                 {
                     continue;
                 }
@@ -377,8 +493,33 @@ impl Streams<'_> {
                 acc.add(entity, value, time).map_err(|o| o.at(agg))?;
             }
         }
-        self.progress.read(reader.position());
-        Ok(accumulators.into_iter().map(Accumulator::finish).collect())
+        self.report(reader.position(), reported);
+        Ok(part)
+    }
+
+    fn accumulators(&self) -> Vec<Accumulator> {
+        let hir = self.world.program();
+        let s = &hir.streams[self.pass.stream];
+        self.pass
+            .aggregates
+            .iter()
+            .map(|&a| {
+                let agg = &hir.aggregates[a];
+                Accumulator::new(
+                    agg.func,
+                    agg.field.map(|f| &s.record.fields[f].ty.ty),
+                    self.index.len(),
+                )
+            })
+            .collect()
+    }
+
+    /// Adds what this part read since its last report to the shared total.
+    fn report(&self, position: u64, reported: u64) -> u64 {
+        let delta = position.saturating_sub(reported);
+        let total = self.done.fetch_add(delta, AtomicOrdering::Relaxed) + delta;
+        self.progress.read(total);
+        position
     }
 }
 
@@ -387,13 +528,7 @@ const PROGRESS_EVERY: u64 = 1 << 16;
 
 /// An expression's value for every entity.
 fn per_entity(world: &World, expr: &TExpr, n: usize) -> Result<Vec<Value>, RunError> {
-    let mut row = Row::new(world.program(), 0);
-    let mut column = Vec::with_capacity(n);
-    for e in 0..n {
-        row.reset(e);
-        column.push(world.eval(expr, &mut row)?);
-    }
-    Ok(column)
+    for_entities(world, n, |row| world.eval(expr, row))
 }
 
 /// The entity index of an event's key.

@@ -11,6 +11,7 @@ mod eval;
 mod fold;
 mod load;
 mod metrics;
+mod parallel;
 mod population;
 mod progress;
 pub mod read;
@@ -166,31 +167,59 @@ type Memberships = (Vec<Vec<Option<u16>>>, Vec<Vec<bool>>);
 /// Segment membership of every entity.
 fn segment_all(world: &World, n: usize) -> Result<Memberships, RunError> {
     let hir = world.program();
-    let mut segmentations = vec![Vec::with_capacity(n); hir.segmentations.len()];
-    let mut segments = vec![Vec::with_capacity(n); hir.segments.len()];
-    let mut row = Row::new(hir, 0);
-    for e in 0..n {
-        row.reset(e);
-        for (i, column) in segmentations.iter_mut().enumerate() {
-            column.push(world.segment_index(i, &mut row)?.map(|s| s as u16));
+    let (partitions, segments) = (hir.segmentations.len(), hir.segments.len());
+    let init = |len: usize| {
+        (
+            vec![Vec::with_capacity(len); partitions],
+            vec![Vec::with_capacity(len); segments],
+        )
+    };
+    let chunks = parallel::fold_chunks(world, n, init, |(p, s): &mut Memberships, row| {
+        for (i, column) in p.iter_mut().enumerate() {
+            column.push(world.segment_index(i, row)?.map(|s| s as u16));
         }
-        for (i, column) in segments.iter_mut().enumerate() {
-            column.push(world.segment(i, &mut row)?);
+        for (i, column) in s.iter_mut().enumerate() {
+            column.push(world.segment(i, row)?);
         }
+        Ok(())
+    })?;
+    let mut all: Memberships = (
+        vec![Vec::with_capacity(n); partitions],
+        vec![Vec::with_capacity(n); segments],
+    );
+    for (p, s) in chunks {
+        all.0
+            .iter_mut()
+            .zip(p)
+            .for_each(|(column, part)| column.extend(part));
+        all.1
+            .iter_mut()
+            .zip(s)
+            .for_each(|(column, part)| column.extend(part));
     }
-    Ok((segmentations, segments))
+    Ok(all)
 }
 
 /// Every `let`'s value for every entity (for `--with-values`).
 fn let_columns(world: &World, n: usize) -> Result<Vec<Vec<Value>>, RunError> {
-    let hir = world.program();
-    let mut columns = vec![Vec::with_capacity(n); hir.lets.len()];
-    let mut row = Row::new(hir, 0);
-    for e in 0..n {
-        row.reset(e);
-        for (i, column) in columns.iter_mut().enumerate() {
-            column.push(world.let_value(i, &mut row)?);
-        }
+    let lets = world.program().lets.len();
+    let chunks = parallel::fold_chunks(
+        world,
+        n,
+        |len| vec![Vec::with_capacity(len); lets],
+        |columns: &mut Vec<Vec<Value>>, row| {
+            for (i, column) in columns.iter_mut().enumerate() {
+                column.push(world.let_value(i, row)?);
+            }
+            Ok(())
+        },
+    )?;
+    let mut columns = vec![Vec::with_capacity(n); lets];
+    for chunk in chunks {
+        columns
+            .iter_mut()
+            .zip(chunk)
+            .for_each(|(column, part)| column.extend(part));
     }
     Ok(columns)
 }

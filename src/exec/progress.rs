@@ -2,7 +2,7 @@
 //! whoever watches — a progress bar on a terminal, or nobody.
 
 /// Receives progress reports during a run.
-pub trait Progress {
+pub trait Progress: Sync {
     /// A file starts being read; `bytes` is its size (0 when unknown).
     fn file(&self, name: &str, bytes: u64);
     /// The current file has been read up to byte `position`.

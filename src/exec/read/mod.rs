@@ -7,11 +7,14 @@ mod cell;
 mod csv_file;
 mod memory;
 mod ndjson_file;
+mod split;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use cell::{parse_date, parse_datetime, parse_decimal};
+pub use csv_file::CsvReader;
+pub use split::split_csv;
 
 use super::error::RunError;
 use super::value::Value;
