@@ -9,6 +9,7 @@ use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 
 use super::error::RunError;
+use super::mode::ModeCounts;
 use super::value::{Value, compare, decimal_to_f64, total_order};
 use crate::check::hir::{AggFunc, Aggregate};
 use crate::check::types::Ty;
@@ -34,7 +35,7 @@ pub enum Accumulator {
     /// `count_distinct`: the distinct values seen.
     Distinct(Vec<Vec<Value>>),
     /// `mode`: each value seen with its count.
-    Mode(Vec<Vec<(Value, u32)>>),
+    Mode(ModeCounts),
     /// `first` (`want` Less) or `last` (`want` Greater): the time and value kept.
     ByTime(Vec<Option<(NaiveDateTime, Value)>>, Ordering),
 }
@@ -57,7 +58,7 @@ impl Accumulator {
             AggFunc::Min => Accumulator::Extreme(vec![Value::Null; entities], Ordering::Less),
             AggFunc::Max => Accumulator::Extreme(vec![Value::Null; entities], Ordering::Greater),
             AggFunc::CountDistinct => Accumulator::Distinct(vec![Vec::new(); entities]),
-            AggFunc::Mode => Accumulator::Mode(vec![Vec::new(); entities]),
+            AggFunc::Mode => Accumulator::Mode(ModeCounts::new(entities)),
             AggFunc::First => Accumulator::ByTime(vec![None; entities], Ordering::Less),
             AggFunc::Last => Accumulator::ByTime(vec![None; entities], Ordering::Greater),
         }
@@ -109,13 +110,7 @@ impl Accumulator {
                     seen[entity].push(value.clone());
                 }
             }
-            Accumulator::Mode(counts) => match counts[entity]
-                .iter_mut()
-                .find(|(v, _)| compare(v, value) == Some(Ordering::Equal))
-            {
-                Some((_, n)) => *n += 1,
-                None => counts[entity].push((value.clone(), 1)),
-            },
+            Accumulator::Mode(counts) => counts.add(entity, value, 1),
             Accumulator::ByTime(kept, want) => {
                 let Some(time) = time else { return Ok(()) };
                 let better = match &kept[entity] {
@@ -187,19 +182,7 @@ impl Accumulator {
                     }
                 }
             }
-            (Accumulator::Mode(a), Accumulator::Mode(b)) => {
-                for (counts, more) in a.iter_mut().zip(b) {
-                    for (value, n) in more {
-                        match counts
-                            .iter_mut()
-                            .find(|(v, _)| compare(v, &value) == Some(Ordering::Equal))
-                        {
-                            Some((_, m)) => *m += n,
-                            None => counts.push((value, n)),
-                        }
-                    }
-                }
-            }
+            (Accumulator::Mode(a), Accumulator::Mode(b)) => a.merge(b),
             (Accumulator::ByTime(a, want), Accumulator::ByTime(b, _)) => {
                 for (kept, other) in a.iter_mut().zip(b) {
                     let Some((time, value)) = other else { continue };
@@ -247,7 +230,7 @@ impl Accumulator {
                 .into_iter()
                 .map(|s| Value::Int(s.len() as i64))
                 .collect(),
-            Accumulator::Mode(counts) => counts.into_iter().map(mode_of).collect(),
+            Accumulator::Mode(counts) => counts.finish(),
             Accumulator::ByTime(kept, _) => kept
                 .into_iter()
                 .map(|k| k.map_or(Value::Null, |(_, v)| v))
@@ -267,14 +250,6 @@ impl Overflowed {
             span: aggregate.span,
         }
     }
-}
-
-/// The most frequent value; ties go to the smallest.
-fn mode_of(counts: Vec<(Value, u32)>) -> Value {
-    counts
-        .into_iter()
-        .min_by(|(a, n), (b, m)| m.cmp(n).then_with(|| total_order(a, b)))
-        .map_or(Value::Null, |(v, _)| v)
 }
 
 /// `sum / n` computed exactly, then made a float; null when `n` is 0.

@@ -11,6 +11,7 @@ mod eval;
 mod fold;
 mod load;
 mod metrics;
+mod mode;
 mod parallel;
 mod population;
 mod progress;
