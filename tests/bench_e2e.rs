@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Mutex;
 
 use serde_json::Value as Json;
 
@@ -21,42 +22,72 @@ fn tmp(name: &str) -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join(name)
 }
 
-/// The 2000-customer data set, generated once per target folder.
-fn data() -> PathBuf {
-    let dir = tmp("bench2k");
-    if !dir.join("messages.csv").exists() {
+/// `gen_data.py --customers N` data, generated once per target folder (into a scratch
+/// folder renamed when complete, one generation at a time, as tests run in parallel).
+fn generated(customers: u32) -> PathBuf {
+    static GENERATING: Mutex<()> = Mutex::new(());
+    let _one_at_a_time = GENERATING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tmp(&format!("bench{customers}"));
+    if !dir.exists() {
+        let scratch = tmp(&format!("bench{customers}.partial"));
+        let _ = std::fs::remove_dir_all(&scratch);
         let status = Command::new("python3")
             .arg(shared().join("gen_data.py"))
-            .args(["--customers", "2000", "--out"])
-            .arg(&dir)
+            .args(["--customers", &customers.to_string(), "--out"])
+            .arg(&scratch)
             .status()
             .expect("python3 runs gen_data.py");
         assert!(status.success(), "gen_data.py failed");
+        std::fs::rename(&scratch, &dir).expect("move the data into place");
     }
     dir
 }
 
-fn seg_run(rules: &Path, out: &Path) {
-    let data = data();
-    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
+/// The 2000-customer data set.
+fn data() -> PathBuf {
+    generated(2000)
+}
+
+/// The 100k-customer data set (its orders file is large enough to be read in parallel parts).
+fn data_100k() -> PathBuf {
+    generated(100_000)
+}
+
+/// `seg run RULES` on a data set's three files (`orders` may be replaced), with extra
+/// environment variables.
+fn seg_command(
+    rules: &Path,
+    data: &Path,
+    orders: &Path,
+    out: &Path,
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_seg"));
+    command
         .arg("run")
         .arg(rules)
         .arg(format!(
             "--data=customer={}",
             data.join("customers.csv").display()
         ))
-        .arg(format!(
-            "--data=orders={}",
-            data.join("orders.csv").display()
-        ))
+        .arg(format!("--data=orders={}", orders.display()))
         .arg(format!(
             "--data=messages={}",
             data.join("messages.csv").display()
         ))
-        .args(["--as-of", AS_OF, "--out"])
-        .arg(out)
-        .output()
-        .expect("seg runs");
+        .args(["--as-of", AS_OF, "-q", "--out"])
+        .arg(out);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("seg runs")
+}
+
+fn seg_run(rules: &Path, out: &Path) {
+    let data = data();
+    let output = seg_command(rules, &data, &data.join("orders.csv"), out, &[]);
     assert!(
         output.status.success(),
         "seg run failed: {}",
@@ -284,42 +315,14 @@ fn bench_with_small_budget_and_cap_matches_duckdb_oracle() {
     );
 }
 
-/// The 100k-customer data set (its orders file is large enough to be read in parallel parts).
-fn data_100k() -> PathBuf {
-    let dir = tmp("bench100k");
-    if !dir.join("messages.csv").exists() {
-        let status = Command::new("python3")
-            .arg(shared().join("gen_data.py"))
-            .args(["--customers", "100000", "--out"])
-            .arg(&dir)
-            .status()
-            .expect("python3 runs gen_data.py");
-        assert!(status.success(), "gen_data.py failed");
-    }
-    dir
-}
-
 fn seg_run_threads(data: &Path, out: &Path, threads: &str) {
-    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
-        .arg("run")
-        .arg(shared().join("bench.seg"))
-        .arg(format!(
-            "--data=customer={}",
-            data.join("customers.csv").display()
-        ))
-        .arg(format!(
-            "--data=orders={}",
-            data.join("orders.csv").display()
-        ))
-        .arg(format!(
-            "--data=messages={}",
-            data.join("messages.csv").display()
-        ))
-        .args(["--as-of", AS_OF, "-q", "--out"])
-        .arg(out)
-        .env("RAYON_NUM_THREADS", threads)
-        .output()
-        .expect("seg runs");
+    let output = seg_command(
+        &shared().join("bench.seg"),
+        data,
+        &data.join("orders.csv"),
+        out,
+        &[("RAYON_NUM_THREADS", threads)],
+    );
     assert!(
         output.status.success(),
         "seg run failed: {}",
@@ -377,25 +380,13 @@ fn run_with_broken_line(name: &str, replace: impl Fn(&str) -> String) -> (String
     let bad = lines.len() - 10; // 0-based index; the header is line 1
     lines[bad] = replace(&lines[bad]);
     std::fs::write(dir.join("orders.csv"), lines.join("\n") + "\n").expect("write orders");
-    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
-        .arg("run")
-        .arg(shared().join("bench.seg"))
-        .arg(format!(
-            "--data=customer={}",
-            data.join("customers.csv").display()
-        ))
-        .arg(format!(
-            "--data=orders={}",
-            dir.join("orders.csv").display()
-        ))
-        .arg(format!(
-            "--data=messages={}",
-            data.join("messages.csv").display()
-        ))
-        .args(["--as-of", AS_OF, "-q", "--out"])
-        .arg(dir.join("out"))
-        .output()
-        .expect("seg runs");
+    let output = seg_command(
+        &shared().join("bench.seg"),
+        &data,
+        &dir.join("orders.csv"),
+        &dir.join("out"),
+        &[],
+    );
     assert_eq!(output.status.code(), Some(1));
     (
         String::from_utf8_lossy(&output.stderr).into_owned(),
