@@ -1,7 +1,6 @@
 //! `seg fmt [--check] PATH...`: rewrite `.seg` files in the canonical layout, or, with
 //! `--check`, print what would change and write nothing.
 
-use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -10,6 +9,8 @@ use seg::diagnostics::render_human;
 use seg::fmt::{FmtError, format_source};
 use seg::syntax::SourceMap;
 use similar::TextDiff;
+
+use super::paths::seg_files;
 
 /// Arguments of `seg fmt`.
 #[derive(Debug, clap::Args)]
@@ -117,36 +118,5 @@ fn write_in_place(path: &Path, text: &str) -> std::io::Result<()> {
         .as_file()
         .set_permissions(std::fs::metadata(path)?.permissions())?;
     temporary.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
-/// The files named, and the `*.seg` files below the folders named, in a stable order.
-fn seg_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
-    let mut files = Vec::new();
-    for path in paths {
-        if path.is_dir() {
-            let mut found = BTreeSet::new();
-            collect_seg_files(path, &mut found)
-                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-            files.extend(found);
-        } else if path.exists() {
-            files.push(path.clone());
-        } else {
-            return Err(format!("no such file or folder: `{}`", path.display()));
-        }
-    }
-    Ok(files)
-}
-
-/// Adds the `*.seg` files below `dir` (recursively) to `out`.
-fn collect_seg_files(dir: &Path, out: &mut BTreeSet<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect_seg_files(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "seg") {
-            out.insert(path);
-        }
-    }
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! Finding program roots among the paths given to `seg check` and `seg test`.
+//! Finding `.seg` files among the paths given to a command: all of them (`seg fmt`), or the
+//! program roots (`seg check`, `seg test`).
 //!
 //! Each file given is a program root. In a folder (searched recursively), every `.seg`
 //! file that no other file of the folder imports is a root, so a shared `schema.seg` is
@@ -14,9 +15,7 @@ pub fn roots(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut roots = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let mut files = BTreeSet::new();
-            collect_seg_files(path, &mut files)
-                .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+            let files = files_in(path)?;
             let imported: BTreeSet<PathBuf> = files.iter().flat_map(|f| imports_of(f)).collect();
             roots.extend(
                 files
@@ -32,6 +31,30 @@ pub fn roots(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(roots)
 }
 
+/// The files named, and the `*.seg` files below the folders named, in a stable order.
+pub fn seg_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            files.extend(files_in(path)?);
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            return Err(format!("no such file or folder: `{}`", path.display()));
+        }
+    }
+    Ok(files)
+}
+
+/// The `*.seg` files below a folder, recursively, sorted.
+fn files_in(dir: &Path) -> Result<BTreeSet<PathBuf>, String> {
+    let mut files = BTreeSet::new();
+    collect_seg_files(dir, &mut files)
+        .map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+    Ok(files)
+}
+
+/// Adds the `*.seg` files below `dir` (recursively) to `out`.
 fn collect_seg_files(dir: &Path, out: &mut BTreeSet<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
