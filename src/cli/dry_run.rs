@@ -79,7 +79,7 @@ fn evaluate(args: &Args, hir: &Hir, previous: Option<Previous>) -> Result<Report
     let mut plan = seg::plan::plan(hir, false);
     plan.keep_details = true;
     let name = args.inputs.rules.display().to_string();
-    let progress = super::progress::progress(args.inputs.quiet);
+    let progress = super::progress::progress(args.inputs.quiet, args.inputs.timings);
     let outcome =
         seg::exec::run_with_progress(hir, &plan, &args.inputs.run_input(), progress.as_ref())?;
     progress.stage("report");

@@ -26,6 +26,10 @@ pub struct Inputs {
     /// Show no progress bar (it is shown only when standard error is a terminal).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print how long each stage took (reading each file, population functions,
+    /// segments, campaigns, writing) to standard error, instead of a progress bar.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 impl Inputs {

@@ -2,7 +2,8 @@
 //! input read, then the stages. Shown only when standard error is a terminal.
 
 use std::io::IsTerminal;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use seg::exec::{NoProgress, Progress};
@@ -50,8 +51,50 @@ fn bytes_style() -> ProgressStyle {
     .unwrap_or_else(|_| ProgressStyle::default_bar())
 }
 
-/// A progress bar when standard error is a terminal and `quiet` is off; otherwise silence.
-pub fn progress(quiet: bool) -> Box<dyn Progress> {
+/// Prints each stage's wall time to standard error when the next one starts (and the
+/// last one when dropped), for `--timings`.
+pub struct Timings {
+    current: Mutex<Option<(String, Instant)>>,
+}
+
+impl Timings {
+    fn start(&self, stage: String) {
+        let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((name, started)) = current.replace((stage, Instant::now())) {
+            eprintln!("{:>8.3} s  {name}", started.elapsed().as_secs_f64());
+        }
+    }
+}
+
+impl Progress for Timings {
+    fn file(&self, name: &str, _bytes: u64) {
+        self.start(format!("read {name}"));
+    }
+
+    fn read(&self, _position: u64) {}
+
+    fn stage(&self, name: &str) {
+        self.start(name.to_string());
+    }
+}
+
+impl Drop for Timings {
+    fn drop(&mut self) {
+        let current = self.current.get_mut().unwrap_or_else(|e| e.into_inner());
+        if let Some((name, started)) = current.take() {
+            eprintln!("{:>8.3} s  {name}", started.elapsed().as_secs_f64());
+        }
+    }
+}
+
+/// Stage timings with `timings`; else a progress bar when standard error is a terminal and
+/// `quiet` is off; otherwise silence.
+pub fn progress(quiet: bool, timings: bool) -> Box<dyn Progress> {
+    if timings {
+        return Box::new(Timings {
+            current: Mutex::new(None),
+        });
+    }
     if quiet || !std::io::stderr().is_terminal() {
         return Box::new(NoProgress);
     }

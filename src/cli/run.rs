@@ -29,13 +29,14 @@ pub fn run(args: &Args) -> ExitCode {
     };
     let plan = seg::plan::plan(&hir, args.with_values);
     let input = args.inputs.run_input();
-    let progress = super::progress::progress(args.inputs.quiet);
+    let progress = super::progress::progress(args.inputs.quiet, args.inputs.timings);
     let outcome = seg::exec::run_with_progress(&hir, &plan, &input, progress.as_ref());
-    drop(progress);
+    progress.stage("write outputs");
     let outcome = outcome.and_then(|outcome| {
         write::write_outputs(&hir, &outcome, &args.out, args.inputs.max_rejects.is_some())
             .map(|()| outcome)
     });
+    drop(progress);
     match outcome {
         Ok(outcome) => {
             let events: u64 = outcome.stream_counts.iter().map(|c| c.read).sum();

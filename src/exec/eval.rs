@@ -43,7 +43,13 @@ pub struct World<'a> {
     pub populations: Vec<Option<PopValue>>,
     /// Materialized `let` columns, by let id.
     pub lets: Vec<Option<Vec<Value>>>,
+    /// Segment memberships of every entity, once they are computed.
+    pub memberships: Option<Memberships>,
 }
+
+/// Per segmentation, each entity's segment index; per standalone segment, each entity's
+/// membership.
+pub type Memberships = (Vec<Vec<Option<u16>>>, Vec<Vec<bool>>);
 
 /// One entity's memoized values during evaluation.
 pub struct Row {
@@ -108,6 +114,7 @@ impl<'a> World<'a> {
             aggregates: vec![None; hir.aggregates.len()],
             populations: vec![None; hir.populations.len()],
             lets: vec![None; hir.lets.len()],
+            memberships: None,
         }
     }
 
@@ -178,6 +185,9 @@ impl<'a> World<'a> {
 
     /// Whether the row's entity is in standalone segment `i`.
     pub fn segment(&self, i: usize, row: &mut Row) -> Result<bool, RunError> {
+        if let Some((_, segments)) = &self.memberships {
+            return Ok(segments[i][row.entity]);
+        }
         if let Some(b) = row.segments[i] {
             return Ok(b);
         }
@@ -188,6 +198,9 @@ impl<'a> World<'a> {
 
     /// The index of the row's entity's segment in segmentation `i` (first match), if any.
     pub fn segment_index(&self, i: usize, row: &mut Row) -> Result<Option<usize>, RunError> {
+        if let Some((segmentations, _)) = &self.memberships {
+            return Ok(segmentations[i][row.entity].map(usize::from));
+        }
         if let Some(s) = row.segmentations[i] {
             return Ok(s);
         }
@@ -306,10 +319,15 @@ impl<'a> World<'a> {
 
 /// `a OP b` for the six comparisons, with SQL nulls.
 pub fn compare_op(op: BinaryOp, a: &Value, b: &Value) -> Value {
-    let Some(ord) = compare(a, b) else {
-        return Value::Null;
-    };
-    Value::Bool(match op {
+    match compare(a, b) {
+        Some(ord) => Value::Bool(op_holds(op, ord)),
+        None => Value::Null,
+    }
+}
+
+/// Whether comparison `op` holds for the ordering of its two sides.
+pub fn op_holds(op: BinaryOp, ord: Ordering) -> bool {
+    match op {
         BinaryOp::Eq => ord == Ordering::Equal,
         BinaryOp::Ne => ord != Ordering::Equal,
         BinaryOp::Lt => ord == Ordering::Less,
@@ -317,7 +335,7 @@ pub fn compare_op(op: BinaryOp, a: &Value, b: &Value) -> Value {
         BinaryOp::Gt => ord == Ordering::Greater,
         BinaryOp::Ge => ord != Ordering::Less,
         _ => unreachable!("{op:?} is no comparison"),
-    })
+    }
 }
 
 fn overflow(e: &TExpr) -> RunError {

@@ -12,13 +12,14 @@ use rustc_hash::FxHashMap;
 use super::accumulate::Accumulator;
 use super::error::RunError;
 use super::eval::{Row, World};
+use super::filter::Filter;
 use super::parallel::for_entities;
 use super::population;
 use super::progress::Progress;
 use super::read::{self, CsvReader, RowProblem, RowReader, Source};
 use super::value::Value;
 use super::{FileCounts, RunInput};
-use crate::check::hir::{Const, Hir, TExpr};
+use crate::check::hir::{Const, Hir, TExpr, TExprKind};
 use crate::check::suggest::help_for;
 use crate::check::types::{Ty, Type};
 use crate::plan::{Stage, StreamPass};
@@ -279,6 +280,8 @@ impl Streams<'_> {
     ) -> Result<(), RunError> {
         let n = index.len();
         for &l in &stage.materialize {
+            self.progress
+                .stage(&format!("let {} for every entity", world.hir.lets[l].name));
             let column = per_entity(world, &world.program().lets[l].expr, n)?;
             world.lets[l] = Some(column);
         }
@@ -447,6 +450,14 @@ impl Feeder<'_, '_> {
             problems: Vec::new(),
             lines: 0,
         };
+        let filters: Vec<Option<Filter>> = self
+            .pass
+            .aggregates
+            .iter()
+            .map(|&a| hir.aggregates[a].filter.as_ref().map(Filter::compile))
+            .collect();
+        let key_is_text = matches!(s.record.fields[s.key_field].ty.ty, Ty::String);
+        reader.store_only(&self.stored_fields(key_is_text));
         let mut row = Row::new(hir, usize::MAX);
         row.event = vec![Value::Null; s.record.fields.len()];
         let mut key_text = String::new();
@@ -468,7 +479,10 @@ impl Feeder<'_, '_> {
                 .and_then(Value::as_date)
                 .is_some_and(|d| d > self.world.as_of);
             let time = time.and_then(Value::as_datetime);
-            let entity = lookup(&row.event[s.key_field], self.index, &mut key_text);
+            let entity = match reader.cell_text(s.key_field) {
+                Some(text) if key_is_text => self.index.get(text).map(|&e| e as usize),
+                _ => lookup(&row.event[s.key_field], self.index, &mut key_text),
+            };
             if after_as_of {
                 part.counts.after_as_of += 1;
             }
@@ -482,19 +496,42 @@ impl Feeder<'_, '_> {
             if row.entity != entity {
                 row.reset(entity);
             }
-            for (acc, &a) in part.accumulators.iter_mut().zip(&self.pass.aggregates) {
-                let agg = &hir.aggregates[a];
-                if let Some(filter) = &agg.filter
-                    && !self.world.eval(filter, &mut row)?.holds()
+            let aggregates = part.accumulators.iter_mut().zip(&self.pass.aggregates);
+            for ((acc, &a), filter) in aggregates.zip(&filters) {
+                if let Some(filter) = filter
+                    && !filter.holds(self.world, &mut row)?
                 {
                     continue;
                 }
+                let agg = &hir.aggregates[a];
                 let value = agg.field.map_or(&Value::Null, |f| &row.event[f]);
                 acc.add(entity, value, time).map_err(|o| o.at(agg))?;
             }
         }
         self.report(reader.position(), reported);
         Ok(part)
+    }
+
+    /// Which event fields the pass reads as values: the time, the aggregated fields and
+    /// the fields that filters read; the key too, unless it is looked up by its text.
+    fn stored_fields(&self, key_is_text: bool) -> Vec<bool> {
+        let hir = self.world.program();
+        let s = &hir.streams[self.pass.stream];
+        let mut store = vec![false; s.record.fields.len()];
+        store[s.key_field] = !key_is_text;
+        s.time_field.iter().for_each(|&t| store[t] = true);
+        for &a in &self.pass.aggregates {
+            let agg = &hir.aggregates[a];
+            agg.field.iter().for_each(|&f| store[f] = true);
+            let mut stack: Vec<&TExpr> = agg.filter.iter().collect();
+            while let Some(e) = stack.pop() {
+                if let TExprKind::EventField(f) = e.kind {
+                    store[f] = true;
+                }
+                stack.extend(e.children());
+            }
+        }
+        store
     }
 
     fn accumulators(&self) -> Vec<Accumulator> {

@@ -8,6 +8,7 @@ mod accumulate;
 mod campaign;
 mod error;
 mod eval;
+mod filter;
 mod fold;
 mod load;
 mod metrics;
@@ -28,7 +29,7 @@ pub use campaign::{
 };
 pub use error::RunError;
 pub use eval::compare_op;
-pub use eval::{PopValue, Row, World};
+pub use eval::{Memberships, PopValue, Row, World};
 pub use load::{RejectSink, Rejected};
 pub use metrics::MetricInputs;
 pub use progress::{NoProgress, Progress};
@@ -135,6 +136,7 @@ pub fn run_with_progress<'h>(
     let n = entity.keys.len();
     progress.stage("segments");
     let (segmentations, segments) = segment_all(&world, n)?;
+    world.memberships = Some((segmentations.clone(), segments.clone()));
     progress.stage("campaigns");
     let (campaigns, actions) = campaign::run_campaigns(
         &world,
@@ -144,6 +146,7 @@ pub fn run_with_progress<'h>(
         plan.keep_details,
     )?;
     let lets = if plan.with_values {
+        progress.stage("let values");
         Some(let_columns(&world, n)?)
     } else {
         None
@@ -162,8 +165,6 @@ pub fn run_with_progress<'h>(
         rejected: streams.rejects.into_rows(),
     })
 }
-
-type Memberships = (Vec<Vec<Option<u16>>>, Vec<Vec<bool>>);
 
 /// Segment membership of every entity.
 fn segment_all(world: &World, n: usize) -> Result<Memberships, RunError> {

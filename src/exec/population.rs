@@ -2,6 +2,8 @@
 
 use std::cmp::Ordering;
 
+use rayon::slice::ParallelSliceMut;
+
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -12,12 +14,7 @@ use crate::check::hir::PopFunc;
 
 /// Computes a population function over one value per entity.
 pub fn compute(func: PopFunc, values: &[Value]) -> PopValue {
-    let mut sorted: Vec<(usize, &Value)> = values
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| !v.is_null())
-        .collect();
-    sorted.sort_by(|a, b| total_order(a.1, b.1));
+    let sorted = sort_non_null(values);
     match func {
         PopFunc::Ntile(n) => PopValue::PerEntity(by_rank(values.len(), &sorted, |below, count| {
             Value::Int((i128::from(n) * below as i128 / count as i128) as i64 + 1)
@@ -34,6 +31,59 @@ pub fn compute(func: PopFunc, values: &[Value]) -> PopValue {
         PopFunc::Percentile(p) => PopValue::Scalar(percentile(&sorted, p)),
         PopFunc::Mean => PopValue::Scalar(mean(&sorted)),
     }
+}
+
+/// The non-null values with their entity, in [`total_order`] (ties in entity order).
+///
+/// Whole numbers, dates and exact numbers are sorted as plain keys on all cores, other
+/// values by [`total_order`]. Sorting `(key, entity)` pairs makes the order unique, so it
+/// never depends on the number of threads.
+fn sort_non_null(values: &[Value]) -> Vec<(usize, &Value)> {
+    let order = keyed(values, whole_key)
+        .map(sorted_entities)
+        .or_else(|| keyed(values, Value::as_decimal).map(sorted_entities))
+        .unwrap_or_else(|| {
+            let mut order: Vec<u32> = (0..values.len() as u32)
+                .filter(|&e| !values[e as usize].is_null())
+                .collect();
+            order.par_sort_by(|&a, &b| {
+                total_order(&values[a as usize], &values[b as usize]).then(a.cmp(&b))
+            });
+            order
+        });
+    order
+        .into_iter()
+        .map(|e| (e as usize, &values[e as usize]))
+        .collect()
+}
+
+/// `(key(value), entity)` for every non-null value, if `key` takes them all.
+fn keyed<K>(values: &[Value], key: impl Fn(&Value) -> Option<K>) -> Option<Vec<(K, u32)>> {
+    values
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(e, v)| Some((key(v)?, e as u32)))
+        .collect()
+}
+
+/// A key that orders ints, and dates with datetimes, as [`total_order`] does.
+fn whole_key(value: &Value) -> Option<(u8, i128)> {
+    let nanos = |t: chrono::NaiveDateTime| {
+        let t = t.and_utc();
+        i128::from(t.timestamp()) * 1_000_000_000 + i128::from(t.timestamp_subsec_nanos())
+    };
+    match value {
+        Value::Int(n) => Some((0, i128::from(*n))),
+        Value::Date(d) => Some((1, nanos(d.and_time(chrono::NaiveTime::MIN)))),
+        Value::DateTime(t) => Some((1, nanos(*t))),
+        _ => None,
+    }
+}
+
+fn sorted_entities<K: Ord + Send>(mut keys: Vec<(K, u32)>) -> Vec<u32> {
+    keys.par_sort_unstable();
+    keys.into_iter().map(|(_, e)| e).collect()
 }
 
 /// One value per entity from `(below, N)`: `below` counts the non-null values strictly

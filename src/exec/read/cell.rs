@@ -62,6 +62,14 @@ impl CellParser {
         }
     }
 
+    /// Whether a cell's text would parse, without building its value.
+    pub fn check(&mut self, text: &str) -> Result<(), String> {
+        match self.ty.ty {
+            Ty::String if !text.is_empty() => Ok(()),
+            _ => self.parse(text).map(drop),
+        }
+    }
+
     fn shared(&mut self, text: &str) -> Arc<str> {
         if let Some(s) = self.strings.get(text) {
             return s.clone();

@@ -18,6 +18,8 @@ pub struct CsvReader {
     record: csv::ByteRecord,
     /// For each declared field: its column index and parser.
     columns: Vec<(usize, CellParser)>,
+    /// For each declared field: whether its value is stored in the row (or only checked).
+    store: Vec<bool>,
     /// Added to the reader's line numbers (the lines before a range).
     first_line: u64,
 }
@@ -36,6 +38,7 @@ impl CsvReader {
             path: path.to_path_buf(),
             reader,
             record: csv::ByteRecord::new(),
+            store: vec![true; columns.len()],
             columns,
             first_line: 0,
         })
@@ -133,6 +136,15 @@ fn match_columns(
 }
 
 impl RowReader for CsvReader {
+    fn store_only(&mut self, store: &[bool]) {
+        self.store = store.to_vec();
+    }
+
+    fn cell_text(&self, i: usize) -> Option<&str> {
+        let bytes = self.record.get(self.columns[i].0)?;
+        std::str::from_utf8(bytes).ok()
+    }
+
     fn position(&self) -> u64 {
         self.record.position().map_or(0, |p| p.byte())
     }
@@ -146,23 +158,22 @@ impl RowReader for CsvReader {
             return Ok(None);
         }
         let line = self.first_line + self.record.position().map_or(0, |p| p.line());
-        for ((i, parser), slot) in self.columns.iter_mut().zip(row.iter_mut()) {
+        let cells = self.columns.iter_mut().zip(&self.store).zip(row.iter_mut());
+        for (((i, parser), &store), slot) in cells {
             let bytes = self.record.get(*i).unwrap_or_default();
             let parsed = match std::str::from_utf8(bytes) {
-                Ok(text) => parser.parse(text),
+                Ok(text) if store => parser.parse(text).map(|v| *slot = v),
+                Ok(text) => parser.check(text),
                 Err(_) => Err("the cell is not valid UTF-8".to_string()),
             };
-            match parsed {
-                Ok(v) => *slot = v,
-                Err(problem) => {
-                    let value = String::from_utf8_lossy(bytes).into_owned();
-                    return Ok(Some(Err(RowProblem {
-                        line,
-                        column: parser.name.clone(),
-                        value,
-                        problem,
-                    })));
-                }
+            if let Err(problem) = parsed {
+                let value = String::from_utf8_lossy(bytes).into_owned();
+                return Ok(Some(Err(RowProblem {
+                    line,
+                    column: parser.name.clone(),
+                    value,
+                    problem,
+                })));
             }
         }
         Ok(Some(Ok(line)))

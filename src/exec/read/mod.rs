@@ -39,6 +39,17 @@ pub trait RowReader {
     /// `Ok(Some(Err(problem)))` for a row that does not fit the schema.
     fn next_row(&mut self, row: &mut [Value]) -> Result<Option<Result<u64, RowProblem>>, RunError>;
 
+    /// Asks the reader to store only the fields marked `true`; the others are still
+    /// checked but left as they are. A reader may ignore this, but only if it also
+    /// returns `None` from [`RowReader::cell_text`].
+    fn store_only(&mut self, _store: &[bool]) {}
+
+    /// The text of field `i` in the row last read, as written in the file, when the
+    /// reader has it (a field it was told not to store is read this way).
+    fn cell_text(&self, _i: usize) -> Option<&str> {
+        None
+    }
+
     /// How many bytes of the source have been read (for progress reports).
     fn position(&self) -> u64 {
         0
