@@ -1276,6 +1276,55 @@ c2,2026-06-23T10:00:00,5,tea
 }
 
 #[test]
+fn where_filters_against_constants_keep_three_valued_logic() {
+    // These shapes are tested on each event without evaluating the expression tree:
+    // the results must be those of the expressions as written.
+    let rules = "
+entity customer key id {
+  id: string
+}
+events orders time at {
+  id: string
+  at: datetime
+  amount: decimal?
+  category: string?
+}
+let left_const = count(orders where 10 < amount)
+let in_list = count(orders where category in [\"tea\", \"fruit\"])
+let not_in_list = count(orders where category not in [\"tea\", \"fruit\"])
+let in_with_null = count(orders where category not in [\"tea\", null])
+let either = count(orders where amount > 50 or category == \"tea\")
+let both = count(orders where amount <= 50 and category != \"tea\")
+let negated = count(orders where not (amount > 50))
+";
+    let orders = "id,at,amount,category
+c1,2026-06-01T10:00:00,5,tea
+c1,2026-06-02T10:00:00,20,fruit
+c1,2026-06-03T10:00:00,60,
+c1,2026-06-04T10:00:00,,coffee
+c1,2026-06-05T10:00:00,,
+";
+    let o = run(
+        rules,
+        &[("customer", "id\nc1\n"), ("orders", orders)],
+        AS_OF,
+        &[],
+    );
+    assert_eq!(o.column("left_const"), ["2"]);
+    assert_eq!(o.column("in_list"), ["2"]);
+    // a null category is neither in nor not in the list
+    assert_eq!(o.column("not_in_list"), ["1"]);
+    // coffee not in [tea, null] is null, so no event counts
+    assert_eq!(o.column("in_with_null"), ["0"]);
+    // 5 (tea) and 60 (over 50); the rows with a null amount are not tea
+    assert_eq!(o.column("either"), ["2"]);
+    // 20 fruit only (5 is tea; null amounts are unknown)
+    assert_eq!(o.column("both"), ["1"]);
+    // not (amount > 50) holds for 5 and 20; null amounts stay unknown
+    assert_eq!(o.column("negated"), ["2"]);
+}
+
+#[test]
 fn an_event_field_shadows_an_outer_name_inside_where() {
     let rules = "
 entity customer key id {

@@ -10,16 +10,18 @@ use chrono::{Datelike, NaiveDate};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use super::column::Column;
 use super::error::RunError;
 use super::value::{Value, compare, shift_date};
 use crate::check::hir::{Hir, ScalarFn, TExpr, TExprKind};
+use crate::syntax::Span;
 use crate::syntax::ast::{BinaryOp, DurationUnit};
 
 /// A population function's result.
 #[derive(Debug, Clone)]
 pub enum PopValue {
     /// One value per entity (`ntile`, `percent_rank`).
-    PerEntity(Vec<Value>),
+    PerEntity(Column),
     /// One value for everyone (`percentile`, `mean`).
     Scalar(Value),
 }
@@ -36,13 +38,13 @@ pub struct World<'a> {
     /// Parameter values, by id.
     pub params: Vec<Value>,
     /// Entity field columns, by field index.
-    pub entity: Vec<Vec<Value>>,
+    pub entity: Vec<Column>,
     /// Finished aggregate columns, by aggregate id.
-    pub aggregates: Vec<Option<Vec<Value>>>,
+    pub aggregates: Vec<Option<Column>>,
     /// Finished population results, by population id.
     pub populations: Vec<Option<PopValue>>,
     /// Materialized `let` columns, by let id.
-    pub lets: Vec<Option<Vec<Value>>>,
+    pub lets: Vec<Option<Column>>,
     /// Segment memberships of every entity, once they are computed.
     pub memberships: Option<Memberships>,
 }
@@ -83,7 +85,21 @@ impl Row {
     }
 }
 
-type Eval = Result<Value, RunError>;
+type Eval = Result<Value, Overflow>;
+
+/// An arithmetic result outside its type's range, at the expression that overflowed: the
+/// one error evaluation can meet. It is small, so results return in registers.
+#[derive(Debug, Clone, Copy)]
+pub struct Overflow {
+    /// The expression.
+    pub span: Span,
+}
+
+impl From<Overflow> for RunError {
+    fn from(o: Overflow) -> RunError {
+        RunError::Overflow { span: o.span }
+    }
+}
 
 impl<'a> World<'a> {
     /// A world with the entity columns loaded and nothing computed yet.
@@ -91,7 +107,7 @@ impl<'a> World<'a> {
         hir: &'a Hir,
         as_of: NaiveDate,
         params: Vec<Value>,
-        entity: Vec<Vec<Value>>,
+        entity: Vec<Column>,
     ) -> World<'a> {
         let mut world = World::unfolded(hir, as_of, params, entity);
         world.program = super::fold::bind(hir, as_of, &world.params);
@@ -103,7 +119,7 @@ impl<'a> World<'a> {
         hir: &'a Hir,
         as_of: NaiveDate,
         params: Vec<Value>,
-        entity: Vec<Vec<Value>>,
+        entity: Vec<Column>,
     ) -> World<'a> {
         World {
             hir,
@@ -129,7 +145,7 @@ impl<'a> World<'a> {
             TExprKind::Const(c) => Value::from(c),
             TExprKind::AsOf => Value::Date(self.as_of),
             TExprKind::Param(i) => self.params[*i].clone(),
-            TExprKind::EntityField(i) => self.entity[*i][row.entity].clone(),
+            TExprKind::EntityField(i) => self.entity[*i].get(row.entity),
             TExprKind::EventField(i) => row.event.get(*i).cloned().unwrap_or(Value::Null),
             TExprKind::Let(i) => self.let_value(*i, row)?,
             TExprKind::Segment(i) => Value::Bool(self.segment(*i, row)?),
@@ -139,11 +155,11 @@ impl<'a> World<'a> {
                 None => Value::Null,
             },
             TExprKind::Aggregate(i) => match &self.aggregates[*i] {
-                Some(column) => column[row.entity].clone(),
+                Some(column) => column.get(row.entity),
                 None => unreachable!("the plan computes aggregate {i} before it is read"),
             },
             TExprKind::Population(i) => match &self.populations[*i] {
-                Some(PopValue::PerEntity(column)) => column[row.entity].clone(),
+                Some(PopValue::PerEntity(column)) => column.get(row.entity),
                 Some(PopValue::Scalar(v)) => v.clone(),
                 None => unreachable!("the plan computes population function {i} before it is read"),
             },
@@ -173,7 +189,7 @@ impl<'a> World<'a> {
     /// The value of `let` `i` for the row's entity.
     pub fn let_value(&self, i: usize, row: &mut Row) -> Eval {
         if let Some(column) = &self.lets[i] {
-            return Ok(column[row.entity].clone());
+            return Ok(column.get(row.entity));
         }
         if let Some(v) = &row.lets[i] {
             return Ok(v.clone());
@@ -184,7 +200,7 @@ impl<'a> World<'a> {
     }
 
     /// Whether the row's entity is in standalone segment `i`.
-    pub fn segment(&self, i: usize, row: &mut Row) -> Result<bool, RunError> {
+    pub fn segment(&self, i: usize, row: &mut Row) -> Result<bool, Overflow> {
         if let Some((_, segments)) = &self.memberships {
             return Ok(segments[i][row.entity]);
         }
@@ -197,7 +213,7 @@ impl<'a> World<'a> {
     }
 
     /// The index of the row's entity's segment in segmentation `i` (first match), if any.
-    pub fn segment_index(&self, i: usize, row: &mut Row) -> Result<Option<usize>, RunError> {
+    pub fn segment_index(&self, i: usize, row: &mut Row) -> Result<Option<usize>, Overflow> {
         if let Some((segmentations, _)) = &self.memberships {
             return Ok(segmentations[i][row.entity].map(usize::from));
         }
@@ -338,8 +354,8 @@ pub fn op_holds(op: BinaryOp, ord: Ordering) -> bool {
     }
 }
 
-fn overflow(e: &TExpr) -> RunError {
-    RunError::Overflow { span: e.span }
+fn overflow(e: &TExpr) -> Overflow {
+    Overflow { span: e.span }
 }
 
 fn negate(v: Value, e: &TExpr) -> Eval {

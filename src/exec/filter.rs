@@ -7,8 +7,7 @@
 
 use std::cmp::Ordering;
 
-use super::error::RunError;
-use super::eval::{Row, World, op_holds};
+use super::eval::{Overflow, Row, World, op_holds};
 use super::value::{Value, compare};
 use crate::check::hir::{TExpr, TExprKind};
 use crate::syntax::ast::BinaryOp;
@@ -56,7 +55,7 @@ impl<'e> Filter<'e> {
     }
 
     /// Whether the condition is true for the row's current event.
-    pub fn holds(&self, world: &World, row: &mut Row) -> Result<bool, RunError> {
+    pub fn holds(&self, world: &World, row: &mut Row) -> Result<bool, Overflow> {
         Ok(match self {
             Filter::Compare(f, op, c) => {
                 compare(&row.event[*f], c).is_some_and(|ord| op_holds(*op, ord))

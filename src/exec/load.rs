@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::accumulate::Accumulator;
+use super::column::Column;
 use super::error::RunError;
 use super::eval::{Row, World};
 use super::filter::Filter;
@@ -183,7 +184,7 @@ pub fn open_all(hir: &Hir, files: &[Source]) -> Result<Vec<Box<dyn RowReader>>, 
 /// The entity file in columns, with its keys.
 pub struct EntityTable {
     /// One column per declared field.
-    pub columns: Vec<Vec<Value>>,
+    pub columns: Vec<Column>,
     /// Key text by entity index.
     pub keys: Vec<Arc<str>>,
     /// Entity index by key text.
@@ -194,60 +195,162 @@ pub struct EntityTable {
     pub counts: FileCounts,
 }
 
-/// Loads the entity file; a duplicate key is a bad row.
+/// The rows of one part of the entity file, before keys are checked.
+struct EntityPart {
+    /// One column per declared field, one row per good row.
+    columns: Vec<Column>,
+    /// The key of each good row.
+    keys: Vec<Arc<str>>,
+    /// The line of each good row (counted from the part's start).
+    lines: Vec<u64>,
+    /// Its first bad rows, in line order.
+    problems: Vec<RowProblem>,
+    /// Data rows read.
+    read: u64,
+    /// How many lines it spans (when it is one of several parts).
+    lines_spanned: u64,
+}
+
+/// Loads the entity file (a large CSV file in parallel parts); a duplicate key is a bad
+/// row, reported at its line with the line of the first.
 pub fn load_entity(
     hir: &Hir,
+    source: &Source,
+    reader: Box<dyn RowReader>,
+    rejects: &mut RejectSink,
+) -> Result<EntityTable, RunError> {
+    let keep = rejects.capacity();
+    let parts = match source {
+        Source::File(path) if !is_ndjson(path) => read::split_csv(path, PARTS),
+        _ => None,
+    };
+    let parts = match parts {
+        Some(ranges) => ranges
+            .par_iter()
+            .map(|range| {
+                let fields = &hir.entity.fields;
+                let mut reader = CsvReader::open_range(
+                    source.path(),
+                    &hir.entity.name,
+                    fields,
+                    range.clone(),
+                    0,
+                )?;
+                let part = read_entity_part(hir, &mut reader, keep)?;
+                Ok(EntityPart {
+                    lines_spanned: reader.lines_read(),
+                    ..part
+                })
+            })
+            .collect(),
+        None => {
+            let mut reader = reader;
+            vec![read_entity_part(hir, reader.as_mut(), keep)]
+        }
+    };
+    join_entity_parts(hir, source.path(), parts, rejects)
+}
+
+/// Reads the rows of one part into columns.
+fn read_entity_part(
+    hir: &Hir,
+    reader: &mut dyn RowReader,
+    keep: usize,
+) -> Result<EntityPart, RunError> {
+    let fields = &hir.entity.fields;
+    let mut part = EntityPart {
+        columns: fields.iter().map(|f| Column::for_type(&f.ty.ty)).collect(),
+        keys: Vec::new(),
+        lines: Vec::new(),
+        problems: Vec::new(),
+        read: 0,
+        lines_spanned: 0,
+    };
+    let mut row = vec![Value::Null; fields.len()];
+    while let Some(result) = reader.next_row(&mut row)? {
+        part.read += 1;
+        match result {
+            Ok(line) => {
+                part.keys.push(match &row[hir.key_field] {
+                    Value::Str(s) => s.clone(),
+                    other => Arc::from(other.text()),
+                });
+                part.lines.push(line);
+                for (column, value) in part.columns.iter_mut().zip(row.iter_mut()) {
+                    column.push(std::mem::replace(value, Value::Null));
+                }
+            }
+            Err(problem) if part.problems.len() < keep => part.problems.push(problem),
+            Err(_) => {}
+        }
+    }
+    Ok(part)
+}
+
+/// Joins the parts in file order: keys indexed (a repeated key is a bad row), bad rows
+/// renumbered to the file's lines, columns appended.
+fn join_entity_parts(
+    hir: &Hir,
     path: &Path,
-    mut reader: Box<dyn RowReader>,
+    parts: Vec<Result<EntityPart, RunError>>,
     rejects: &mut RejectSink,
 ) -> Result<EntityTable, RunError> {
     let fields = &hir.entity.fields;
     let mut table = EntityTable {
-        columns: vec![Vec::new(); fields.len()],
+        columns: fields.iter().map(|f| Column::for_type(&f.ty.ty)).collect(),
         keys: Vec::new(),
         index: FxHashMap::default(),
         by_key: Vec::new(),
         counts: FileCounts::default(),
     };
     let mut first_line: Vec<u64> = Vec::new();
-    let mut row = vec![Value::Null; fields.len()];
-    while let Some(result) = reader.next_row(&mut row)? {
-        table.counts.read += 1;
-        let line = match result {
-            Ok(line) => line,
-            Err(problem) => {
+    let mut lines_before = 0;
+    for part in parts {
+        let part = part.map_err(|e| e.after_lines(lines_before))?;
+        table.counts.read += part.read;
+        table.index.reserve(part.keys.len());
+        let mut problems = part.problems.into_iter().peekable();
+        let mut kept = Vec::with_capacity(part.keys.len());
+        for (key, line) in part.keys.into_iter().zip(part.lines) {
+            let line = line + lines_before;
+            while let Some(mut problem) = problems.next_if(|p| p.line + lines_before < line) {
+                problem.line += lines_before;
                 table.counts.rejects += 1;
                 rejects.reject(path, problem)?;
-                continue;
             }
-        };
-        let key: Arc<str> = Arc::from(row[hir.key_field].text());
-        if let Some(&e) = table.index.get(&key) {
-            table.counts.rejects += 1;
-            let problem = format!(
-                "duplicate key `{key}` (first on line {})",
-                first_line[e as usize]
-            );
-            rejects.reject(
-                path,
-                RowProblem {
+            if let Some(&e) = table.index.get(&key) {
+                table.counts.rejects += 1;
+                let problem = RowProblem {
                     line,
                     column: fields[hir.key_field].name.clone(),
                     value: key.to_string(),
-                    problem,
-                },
-            )?;
-            continue;
+                    problem: format!(
+                        "duplicate key `{key}` (first on line {})",
+                        first_line[e as usize]
+                    ),
+                };
+                rejects.reject(path, problem)?;
+                kept.push(false);
+                continue;
+            }
+            table.index.insert(key.clone(), table.keys.len() as u32);
+            table.keys.push(key);
+            first_line.push(line);
+            kept.push(true);
         }
-        table.index.insert(key.clone(), table.keys.len() as u32);
-        table.keys.push(key);
-        first_line.push(line);
-        for (column, value) in table.columns.iter_mut().zip(row.iter_mut()) {
-            column.push(std::mem::replace(value, Value::Null));
+        for mut problem in problems {
+            problem.line += lines_before;
+            table.counts.rejects += 1;
+            rejects.reject(path, problem)?;
         }
+        for (column, part_column) in table.columns.iter_mut().zip(&part.columns) {
+            column.append(part_column, &kept);
+        }
+        lines_before += part.lines_spanned;
     }
+    table.columns.iter_mut().for_each(Column::shrink);
     let mut by_key: Vec<u32> = (0..table.keys.len() as u32).collect();
-    by_key.sort_by(|&a, &b| {
+    by_key.par_sort_unstable_by(|&a, &b| {
         table.keys[a as usize]
             .as_bytes()
             .cmp(table.keys[b as usize].as_bytes())
@@ -283,12 +386,12 @@ impl Streams<'_> {
             self.progress
                 .stage(&format!("let {} for every entity", world.hir.lets[l].name));
             let column = per_entity(world, &world.program().lets[l].expr, n)?;
-            world.lets[l] = Some(column);
+            world.lets[l] = Some(Column::from_values(column));
         }
         for pass in &stage.passes {
             let columns = self.pass(world, pass, index)?;
             for (a, column) in pass.aggregates.iter().zip(columns) {
-                world.aggregates[*a] = Some(column);
+                world.aggregates[*a] = Some(Column::from_values(column));
             }
         }
         for &p in &stage.populations {
@@ -565,7 +668,7 @@ const PROGRESS_EVERY: u64 = 1 << 16;
 
 /// An expression's value for every entity.
 fn per_entity(world: &World, expr: &TExpr, n: usize) -> Result<Vec<Value>, RunError> {
-    for_entities(world, n, |row| world.eval(expr, row))
+    for_entities(world, n, |row| Ok(world.eval(expr, row)?))
 }
 
 /// The entity index of an event's key.

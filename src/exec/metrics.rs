@@ -99,7 +99,7 @@ fn metric_value(
     }
     let mut formula = metric.expr.clone();
     substitute(&mut formula, &mut results.into_iter());
-    world.eval(&formula, &mut Row::new(world.program(), 0))
+    Ok(world.eval(&formula, &mut Row::new(world.program(), 0))?)
 }
 
 /// Replaces each metric aggregate (pre-order) by its value.

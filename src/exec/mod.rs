@@ -6,6 +6,7 @@
 
 mod accumulate;
 mod campaign;
+mod column;
 mod error;
 mod eval;
 mod filter;
@@ -27,9 +28,10 @@ use chrono::NaiveDate;
 pub use campaign::{
     ActionRow, CampaignDetails, CampaignResult, Candidate, CutPoint, HOLDOUT, bucket, cut_point,
 };
+pub use column::Column;
 pub use error::RunError;
 pub use eval::compare_op;
-pub use eval::{Memberships, PopValue, Row, World};
+pub use eval::{Memberships, Overflow, PopValue, Row, World};
 pub use load::{RejectSink, Rejected};
 pub use metrics::MetricInputs;
 pub use progress::{NoProgress, Progress};
@@ -121,7 +123,7 @@ pub fn run_with_progress<'h>(
     let mut readers = load::open_all(hir, &files)?;
     let mut rejects = RejectSink::new(input.max_rejects);
     progress.file(&hir.entity.name, files[0].size());
-    let entity = load::load_entity(hir, files[0].path(), readers.remove(0), &mut rejects)?;
+    let entity = load::load_entity(hir, &files[0], readers.remove(0), &mut rejects)?;
     let mut world = World::new(hir, input.as_of, params, entity.columns);
     let mut streams = Streams {
         files: files[1..].to_vec(),

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use super::accumulate::exact_mean;
+use super::column::Column;
 use super::eval::PopValue;
 use super::value::{Value, decimal_to_f64, total_order};
 use crate::check::hir::PopFunc;
@@ -16,18 +17,22 @@ use crate::check::hir::PopFunc;
 pub fn compute(func: PopFunc, values: &[Value]) -> PopValue {
     let sorted = sort_non_null(values);
     match func {
-        PopFunc::Ntile(n) => PopValue::PerEntity(by_rank(values.len(), &sorted, |below, count| {
-            Value::Int((i128::from(n) * below as i128 / count as i128) as i64 + 1)
-        })),
-        PopFunc::PercentRank => {
-            PopValue::PerEntity(by_rank(values.len(), &sorted, |below, count| {
+        PopFunc::Ntile(n) => PopValue::PerEntity(Column::from_values(by_rank(
+            values.len(),
+            &sorted,
+            |below, count| Value::Int((i128::from(n) * below as i128 / count as i128) as i64 + 1),
+        ))),
+        PopFunc::PercentRank => PopValue::PerEntity(Column::from_values(by_rank(
+            values.len(),
+            &sorted,
+            |below, count| {
                 Value::Float(if count <= 1 {
                     0.0
                 } else {
                     below as f64 / (count - 1) as f64
                 })
-            }))
-        }
+            },
+        ))),
         PopFunc::Percentile(p) => PopValue::Scalar(percentile(&sorted, p)),
         PopFunc::Mean => PopValue::Scalar(mean(&sorted)),
     }

@@ -7,7 +7,7 @@ use super::Explainer;
 use super::model::Node;
 use super::printer::{self, Part};
 use crate::check::hir::{TExpr, TExprKind};
-use crate::exec::Value;
+use crate::exec::{RunError, Value};
 
 impl Explainer<'_, '_> {
     /// `e` (an expression of the program as checked) with the value of each of its
@@ -20,7 +20,7 @@ impl Explainer<'_, '_> {
     fn node(&mut self, text: &str, part: &Part) -> Node {
         let (value, error) = match self.outcome.world.eval(part.expr, &mut self.row) {
             Ok(value) => (value, None),
-            Err(e) => (Value::Null, Some(e.to_string())),
+            Err(e) => (Value::Null, Some(RunError::from(e).to_string())),
         };
         let parts = part.parts.iter().map(|p| self.node(text, p)).collect();
         let (events, statistic) = match &part.expr.kind {

@@ -273,10 +273,11 @@ impl<'o, 'h> Checker<'o, 'h> {
     fn value_of(&self, e: usize, name: &str) -> Result<(Value, Option<&'h TExpr>), Vec<String>> {
         let world = &self.outcome.world;
         if let Some(i) = self.hir.entity.field(name) {
-            return Ok((world.entity[i][e].clone(), None));
+            return Ok((world.entity[i].get(e), None));
         }
         let mut row = Row::new(self.hir, e);
-        let failed = |err: crate::exec::RunError| vec![err.to_string()];
+        let failed =
+            |err: crate::exec::Overflow| vec![crate::exec::RunError::from(err).to_string()];
         if let Some(i) = self.hir.lets.iter().position(|l| l.name == name) {
             return Ok((
                 world.let_value(i, &mut row).map_err(failed)?,
@@ -348,7 +349,7 @@ impl<'o, 'h> Checker<'o, 'h> {
                 TExprKind::AsOf => ("as_of".to_string(), Value::Date(world.as_of)),
                 TExprKind::EntityField(i) => (
                     self.hir.entity.fields[*i].name.clone(),
-                    world.entity[*i][e].clone(),
+                    world.entity[*i].get(e),
                 ),
                 TExprKind::Let(i) => (
                     self.hir.lets[*i].name.clone(),
@@ -359,12 +360,12 @@ impl<'o, 'h> Checker<'o, 'h> {
                     self.hir.aggregates[*i].text.clone(),
                     world.aggregates[*i]
                         .as_ref()
-                        .map_or(Value::Null, |c| c[e].clone()),
+                        .map_or(Value::Null, |c| c.get(e)),
                 ),
                 TExprKind::Population(i) => (
                     self.hir.populations[*i].text.clone(),
                     match &world.populations[*i] {
-                        Some(PopValue::PerEntity(c)) => c[e].clone(),
+                        Some(PopValue::PerEntity(c)) => c.get(e),
                         Some(PopValue::Scalar(v)) => v.clone(),
                         None => Value::Null,
                     },

@@ -1,0 +1,348 @@
+//! Exec stage: one value per entity, stored by type.
+//!
+//! A [`Value`] takes 24 bytes; a column of dates takes 4 per entity, a column of bools 1,
+//! and a column of repeated strings (a city, a category, an enum) 4, its distinct values
+//! stored once. Every per-entity result of a run (entity fields, aggregates, population
+//! functions, materialized `let`s) is kept as a [`Column`]. A column starts typed and
+//! falls back to plain values the first time it is given a value of another kind, so
+//! what is read back is always exactly what was stored.
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use rust_decimal::Decimal;
+use rustc_hash::FxHashMap;
+
+use super::value::Value;
+use crate::check::types::Ty;
+
+/// How many distinct strings a column stores as a dictionary; a column with more (such as
+/// a key) stores each row's string itself.
+const DICTIONARY_LIMIT: usize = 1 << 16;
+
+/// One value per entity.
+#[derive(Debug, Clone)]
+pub enum Column {
+    /// Bools.
+    Bools(Typed<bool>),
+    /// Whole numbers.
+    Ints(Typed<i64>),
+    /// Exact numbers.
+    Decimals(Typed<Decimal>),
+    /// Floats.
+    Floats(Typed<f64>),
+    /// Dates.
+    Dates(Typed<NaiveDate>),
+    /// Datetimes.
+    DateTimes(Typed<NaiveDateTime>),
+    /// Strings with few distinct values: an id per row into a dictionary.
+    Dictionary(Dictionary),
+    /// Strings with many distinct values.
+    Strings(Vec<Option<Arc<str>>>),
+    /// Values of any kind.
+    Values(Vec<Value>),
+}
+
+/// Values of one Rust type, with a bit per row for nulls.
+#[derive(Debug, Clone, Default)]
+pub struct Typed<T> {
+    values: Vec<T>,
+    /// Bit `i` set: row `i` is null. Only as long as the last null needs.
+    nulls: Vec<u64>,
+}
+
+/// Strings stored once each, and per row the index of its string.
+#[derive(Debug, Clone, Default)]
+pub struct Dictionary {
+    ids: Vec<u32>,
+    strings: Vec<Arc<str>>,
+    index: FxHashMap<Arc<str>, u32>,
+}
+
+/// The id of a null row in a [`Dictionary`].
+const NULL_ID: u32 = u32::MAX;
+
+impl<T: Copy + Default> Typed<T> {
+    fn push(&mut self, value: Option<T>) {
+        let row = self.values.len();
+        self.values.push(value.unwrap_or_default());
+        if value.is_none() {
+            let word = row / 64;
+            if self.nulls.len() <= word {
+                self.nulls.resize(word + 1, 0);
+            }
+            self.nulls[word] |= 1 << (row % 64);
+        }
+    }
+
+    fn get(&self, row: usize) -> Option<T> {
+        let null = self
+            .nulls
+            .get(row / 64)
+            .is_some_and(|w| w >> (row % 64) & 1 == 1);
+        (!null).then(|| self.values[row])
+    }
+
+    fn len(&self) -> usize {
+        self.values.len()
+    }
+}
+
+impl Dictionary {
+    /// Adds a row; `false` when the dictionary is full and `text` is not in it.
+    fn push(&mut self, text: Option<&Arc<str>>) -> bool {
+        let Some(text) = text else {
+            self.ids.push(NULL_ID);
+            return true;
+        };
+        if self.index.is_empty() && !self.strings.is_empty() {
+            self.index = (self.strings.iter().cloned()).zip(0..).collect();
+        }
+        let id = match self.index.get(text) {
+            Some(&id) => id,
+            None if self.strings.len() >= DICTIONARY_LIMIT => return false,
+            None => {
+                let id = self.strings.len() as u32;
+                self.strings.push(text.clone());
+                self.index.insert(text.clone(), id);
+                id
+            }
+        };
+        self.ids.push(id);
+        true
+    }
+
+    fn get(&self, row: usize) -> Option<&Arc<str>> {
+        self.strings.get(self.ids[row] as usize)
+    }
+}
+
+impl Column {
+    /// An empty column for values of a declared type.
+    pub fn for_type(ty: &Ty) -> Column {
+        match ty {
+            Ty::Bool => Column::Bools(Typed::default()),
+            Ty::Int => Column::Ints(Typed::default()),
+            Ty::Decimal => Column::Decimals(Typed::default()),
+            Ty::Float => Column::Floats(Typed::default()),
+            Ty::Date => Column::Dates(Typed::default()),
+            Ty::DateTime => Column::DateTimes(Typed::default()),
+            Ty::String | Ty::Enum(_) => Column::Dictionary(Dictionary::default()),
+            Ty::Duration | Ty::Null | Ty::Error => Column::Values(Vec::new()),
+        }
+    }
+
+    /// A column of `values`, typed after the first value that is not null.
+    pub fn from_values(values: Vec<Value>) -> Column {
+        let mut column = match values.iter().find(|v| !v.is_null()) {
+            Some(Value::Bool(_)) => Column::for_type(&Ty::Bool),
+            Some(Value::Int(_)) => Column::for_type(&Ty::Int),
+            Some(Value::Decimal(_)) => Column::for_type(&Ty::Decimal),
+            Some(Value::Float(_)) => Column::for_type(&Ty::Float),
+            Some(Value::Date(_)) => Column::for_type(&Ty::Date),
+            Some(Value::DateTime(_)) => Column::for_type(&Ty::DateTime),
+            Some(Value::Str(_)) => Column::for_type(&Ty::String),
+            Some(Value::Null | Value::Duration(..)) | None => Column::Values(Vec::new()),
+        };
+        for value in values {
+            column.push(value);
+        }
+        column.shrink();
+        column
+    }
+
+    /// Adds a row.
+    pub fn push(&mut self, value: Value) {
+        match (&mut *self, &value) {
+            (Column::Values(values), _) => values.push(value),
+            (Column::Bools(c), Value::Bool(b)) => c.push(Some(*b)),
+            (Column::Ints(c), Value::Int(n)) => c.push(Some(*n)),
+            (Column::Decimals(c), Value::Decimal(d)) => c.push(Some(*d)),
+            (Column::Floats(c), Value::Float(f)) => c.push(Some(*f)),
+            (Column::Dates(c), Value::Date(d)) => c.push(Some(*d)),
+            (Column::DateTimes(c), Value::DateTime(t)) => c.push(Some(*t)),
+            (Column::Strings(c), Value::Str(s)) => c.push(Some(s.clone())),
+            (Column::Strings(c), Value::Null) => c.push(None),
+            (Column::Dictionary(d), Value::Str(s)) => {
+                if !d.push(Some(s)) {
+                    *self = Column::Strings(self.values().map(string).collect());
+                    self.push(value);
+                }
+            }
+            (column, Value::Null) => column.push_null(),
+            _ => {
+                *self = Column::Values(self.values().collect());
+                self.push(value);
+            }
+        }
+    }
+
+    fn push_null(&mut self) {
+        match self {
+            Column::Bools(c) => c.push(None),
+            Column::Ints(c) => c.push(None),
+            Column::Decimals(c) => c.push(None),
+            Column::Floats(c) => c.push(None),
+            Column::Dates(c) => c.push(None),
+            Column::DateTimes(c) => c.push(None),
+            Column::Dictionary(d) => {
+                d.push(None);
+            }
+            Column::Strings(c) => c.push(None),
+            Column::Values(c) => c.push(Value::Null),
+        }
+    }
+
+    /// The value of row `row`.
+    pub fn get(&self, row: usize) -> Value {
+        match self {
+            Column::Bools(c) => c.get(row).map_or(Value::Null, Value::Bool),
+            Column::Ints(c) => c.get(row).map_or(Value::Null, Value::Int),
+            Column::Decimals(c) => c.get(row).map_or(Value::Null, Value::Decimal),
+            Column::Floats(c) => c.get(row).map_or(Value::Null, Value::Float),
+            Column::Dates(c) => c.get(row).map_or(Value::Null, Value::Date),
+            Column::DateTimes(c) => c.get(row).map_or(Value::Null, Value::DateTime),
+            Column::Dictionary(d) => d.get(row).map_or(Value::Null, |s| Value::Str(s.clone())),
+            Column::Strings(c) => c[row].clone().map_or(Value::Null, Value::Str),
+            Column::Values(c) => c[row].clone(),
+        }
+    }
+
+    /// How many rows it has.
+    pub fn len(&self) -> usize {
+        match self {
+            Column::Bools(c) => c.len(),
+            Column::Ints(c) => c.len(),
+            Column::Decimals(c) => c.len(),
+            Column::Floats(c) => c.len(),
+            Column::Dates(c) => c.len(),
+            Column::DateTimes(c) => c.len(),
+            Column::Dictionary(d) => d.ids.len(),
+            Column::Strings(c) => c.len(),
+            Column::Values(c) => c.len(),
+        }
+    }
+
+    /// Whether it has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every row's value, in order.
+    pub fn values(&self) -> impl Iterator<Item = Value> + '_ {
+        (0..self.len()).map(|row| self.get(row))
+    }
+
+    /// Appends the rows of `other` marked in `keep`.
+    pub fn append(&mut self, other: &Column, keep: &[bool]) {
+        let rows = (0..other.len()).filter(|&row| keep[row]);
+        match (&mut *self, other) {
+            (Column::Bools(a), Column::Bools(b)) => rows.for_each(|r| a.push(b.get(r))),
+            (Column::Ints(a), Column::Ints(b)) => rows.for_each(|r| a.push(b.get(r))),
+            (Column::Decimals(a), Column::Decimals(b)) => rows.for_each(|r| a.push(b.get(r))),
+            (Column::Floats(a), Column::Floats(b)) => rows.for_each(|r| a.push(b.get(r))),
+            (Column::Dates(a), Column::Dates(b)) => rows.for_each(|r| a.push(b.get(r))),
+            (Column::DateTimes(a), Column::DateTimes(b)) => rows.for_each(|r| a.push(b.get(r))),
+            _ => rows.for_each(|r| self.push(other.get(r))),
+        }
+    }
+
+    /// Frees what building the column needed and reading it does not.
+    pub fn shrink(&mut self) {
+        match self {
+            Column::Dictionary(d) => {
+                d.index = FxHashMap::default();
+                d.ids.shrink_to_fit();
+            }
+            Column::Values(c) => c.shrink_to_fit(),
+            Column::Strings(c) => c.shrink_to_fit(),
+            Column::Bools(c) => c.values.shrink_to_fit(),
+            Column::Ints(c) => c.values.shrink_to_fit(),
+            Column::Decimals(c) => c.values.shrink_to_fit(),
+            Column::Floats(c) => c.values.shrink_to_fit(),
+            Column::Dates(c) => c.values.shrink_to_fit(),
+            Column::DateTimes(c) => c.values.shrink_to_fit(),
+        }
+    }
+}
+
+/// The string of a value read from a string column.
+fn string(value: Value) -> Option<Arc<str>> {
+    match value {
+        Value::Str(s) => Some(s),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn same(a: &[Value], column: &Column) -> bool {
+        column.len() == a.len()
+            && a.iter()
+                .zip(column.values())
+                .all(|(x, y)| format!("{x:?}") == format!("{y:?}"))
+    }
+
+    #[test]
+    fn typed_values_read_back_with_their_nulls() {
+        let values: Vec<Value> = (0..200)
+            .map(|i| {
+                if i % 7 == 3 {
+                    Value::Null
+                } else {
+                    Value::Int(i)
+                }
+            })
+            .collect();
+        let column = Column::from_values(values.clone());
+        assert!(matches!(column, Column::Ints(_)));
+        assert!(same(&values, &column));
+    }
+
+    #[test]
+    fn a_value_of_another_kind_turns_the_column_into_plain_values() {
+        let values = vec![
+            Value::Decimal(Decimal::new(150, 2)),
+            Value::Null,
+            Value::Int(5),
+        ];
+        let column = Column::from_values(values.clone());
+        assert!(matches!(column, Column::Values(_)));
+        assert!(same(&values, &column));
+    }
+
+    #[test]
+    fn repeated_strings_share_a_dictionary_and_many_distinct_ones_do_not() {
+        let few: Vec<Value> = (0..1000)
+            .map(|i| Value::Str(Arc::from(["tea", "fruit"][i % 2])))
+            .collect();
+        let column = Column::from_values(few.clone());
+        assert!(matches!(&column, Column::Dictionary(d) if d.strings.len() == 2));
+        assert!(same(&few, &column));
+        let many: Vec<Value> = (0..DICTIONARY_LIMIT + 10)
+            .map(|i| {
+                if i == 7 {
+                    Value::Null
+                } else {
+                    Value::Str(Arc::from(format!("C{i}")))
+                }
+            })
+            .collect();
+        let column = Column::from_values(many.clone());
+        assert!(matches!(column, Column::Strings(_)));
+        assert!(same(&many, &column));
+    }
+
+    #[test]
+    fn append_takes_the_kept_rows_in_order() {
+        let mut column = Column::from_values(vec![Value::Bool(true)]);
+        let other = Column::from_values(vec![Value::Bool(false), Value::Null, Value::Bool(true)]);
+        column.append(&other, &[true, true, false]);
+        assert!(same(
+            &[Value::Bool(true), Value::Bool(false), Value::Null],
+            &column
+        ));
+    }
+}
