@@ -8,11 +8,13 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use md5::{Digest, Md5};
+use rayon::slice::ParallelSliceMut;
 use rust_decimal::Decimal;
 
+use super::batch::Batch;
 use super::error::RunError;
 use super::eval::{Row, World};
-use super::parallel::{for_entities, map_in_order};
+use super::parallel::{for_batches, map_in_order};
 use super::value::{Value, total_order};
 use crate::check::hir::{Campaign, Do};
 use crate::check::types::{Ty, Type};
@@ -162,7 +164,9 @@ pub fn run_campaigns(
             if let Some(audience) = audience {
                 result.details = Some(CampaignDetails { audience, ranked });
             }
-            result.accepted.sort_by_key(|&(e, _)| position[e as usize]);
+            result
+                .accepted
+                .par_sort_unstable_by_key(|&(e, _)| position[e as usize]);
             for &(e, _) in &result.accepted {
                 taken[e as usize] += 1;
             }
@@ -187,11 +191,11 @@ fn candidates(
     mut audience: Option<&mut Vec<bool>>,
 ) -> Result<Vec<Candidate>, RunError> {
     let keep_audience = audience.is_some();
-    let steps = for_entities(world, keys.len(), |row| {
-        step(world, campaign, keys, taken, keep_audience, row)
+    let batches = for_batches(world, keys.len(), |batch| {
+        steps(world, campaign, keys, taken, keep_audience, batch)
     })?;
     let mut out = Vec::new();
-    for (e, step) in steps.into_iter().enumerate() {
+    for (e, step) in batches.into_iter().flatten().enumerate() {
         if let (
             Some(audience),
             Step::Audience(holds) | Step::Skipped(holds) | Step::Candidate(holds, _),
@@ -224,56 +228,126 @@ enum Step {
     Candidate(bool, Candidate),
 }
 
-/// Steps 1–3 for one entity.
-fn step(
+/// Steps 1–3 for a batch of entities. The audience is evaluated only for entities the
+/// policy allows (for all of them when a report needs the audience).
+fn steps(
     world: &World,
     campaign: &Campaign,
     keys: &[Arc<str>],
     taken: &[u32],
     keep_audience: bool,
-    row: &mut Row,
-) -> Result<Step, RunError> {
-    let e = row.entity;
-    let allowed = world
-        .program()
-        .max_campaigns
-        .is_none_or(|max| taken[e] < max);
-    if !allowed && !keep_audience {
-        return Ok(Step::Audience(false));
+    batch: &mut Batch,
+) -> Result<Vec<Step>, RunError> {
+    let n = batch.len();
+    let max = world.program().max_campaigns;
+    let allowed: Vec<bool> = (0..n)
+        .map(|k| max.is_none_or(|max| taken[batch.entity(k)] < max))
+        .collect();
+    let asked = if keep_audience {
+        batch.all()
+    } else {
+        allowed.clone()
+    };
+    let holds = batch.holds(&campaign.audience, &asked)?;
+    let eligible: Vec<bool> = (0..n).map(|k| holds[k] && allowed[k]).collect();
+    let would_act = would_act(campaign, &eligible, batch)?;
+    let variants: Vec<u16> = (0..n)
+        .map(|k| match would_act[k] {
+            true => choose_variant(campaign, bucket(&campaign.salt, &keys[batch.entity(k)])),
+            false => HOLDOUT,
+        })
+        .collect();
+    let costs = treated_costs(world, campaign, &would_act, &variants, batch)?;
+    let mut ranks = Vec::with_capacity(campaign.rank_by.len());
+    for key in &campaign.rank_by {
+        ranks.push(batch.eval(&key.expr, &would_act)?);
     }
-    let holds = world.eval(&campaign.audience, row)?.holds();
-    if !holds || !allowed {
-        return Ok(Step::Audience(holds));
-    }
-    let mut would_act = false;
+    Ok((0..n)
+        .map(|k| match (eligible[k], would_act[k]) {
+            (false, _) => Step::Audience(holds[k]),
+            (true, false) => Step::Skipped(true),
+            (true, true) => Step::Candidate(
+                true,
+                Candidate {
+                    entity: batch.entity(k) as u32,
+                    variant: variants[k],
+                    cost: costs[k],
+                    rank: ranks.iter().map(|r| r[k].clone()).collect(),
+                },
+            ),
+        })
+        .collect())
+}
+
+/// Which eligible entities have a would-be action: some `do` of some variant whose
+/// `when` holds (each entity's `do`s are tried in order until one holds).
+fn would_act(
+    campaign: &Campaign,
+    eligible: &[bool],
+    batch: &mut Batch,
+) -> Result<Vec<bool>, RunError> {
+    let mut acts = vec![false; eligible.len()];
+    let mut undecided = eligible.to_vec();
     for d in campaign.variants.iter().flat_map(|v| &v.dos) {
-        if when_holds(world, d, row)? {
-            would_act = true;
-            break;
+        let holds = when_holds_batch(d, &undecided, batch)?;
+        for k in 0..acts.len() {
+            if undecided[k] && holds[k] {
+                acts[k] = true;
+                undecided[k] = false;
+            }
         }
     }
-    if !would_act {
-        return Ok(Step::Skipped(true));
+    Ok(acts)
+}
+
+/// For each candidate, the sum of the `cost` fields of its variant's actions whose
+/// `when` holds (null as 0); 0 for the holdout.
+fn treated_costs(
+    world: &World,
+    campaign: &Campaign,
+    candidates: &[bool],
+    variants: &[u16],
+    batch: &mut Batch,
+) -> Result<Vec<Decimal>, RunError> {
+    let n = candidates.len();
+    let mut total = vec![Decimal::ZERO; n];
+    for (v, variant) in campaign.variants.iter().enumerate() {
+        let rows: Vec<bool> = (0..n)
+            .map(|k| candidates[k] && usize::from(variants[k]) == v)
+            .collect();
+        if !rows.contains(&true) {
+            continue;
+        }
+        for d in &variant.dos {
+            let Some(cost_field) = world.program().actions[d.action].cost_field else {
+                continue;
+            };
+            let acts = when_holds_batch(d, &rows, batch)?;
+            let costs = batch.eval(&d.values[cost_field], &acts)?;
+            for k in (0..n).filter(|&k| acts[k]) {
+                total[k] = total[k]
+                    .checked_add(cost_decimal(&costs[k]))
+                    .ok_or(RunError::Overflow { span: d.span })?;
+            }
+        }
     }
-    let variant = choose_variant(campaign, bucket(&campaign.salt, &keys[e]));
-    let cost = if variant == HOLDOUT {
-        Decimal::ZERO
-    } else {
-        treated_cost(world, campaign, variant, row)?
-    };
-    let mut rank = Vec::with_capacity(campaign.rank_by.len());
-    for key in &campaign.rank_by {
-        rank.push(world.eval(&key.expr, row)?);
+    Ok(total)
+}
+
+/// A cost value as a decimal (null as 0).
+fn cost_decimal(cost: &Value) -> Decimal {
+    match cost {
+        Value::Float(f) => Decimal::try_from(*f).unwrap_or_default(),
+        other => other.as_decimal().unwrap_or_default(),
     }
-    Ok(Step::Candidate(
-        true,
-        Candidate {
-            entity: e as u32,
-            variant,
-            cost,
-            rank,
-        },
-    ))
+}
+
+/// Whether a `do`'s `when` holds, for the selected entities of a batch.
+fn when_holds_batch(d: &Do, sel: &[bool], batch: &mut Batch) -> Result<Vec<bool>, RunError> {
+    match &d.when {
+        Some(w) => Ok(batch.holds(w, sel)?),
+        None => Ok(sel.to_vec()),
+    }
 }
 
 fn when_holds(world: &World, d: &Do, row: &mut Row) -> Result<bool, RunError> {
@@ -312,33 +386,6 @@ pub fn choose_variant(campaign: &Campaign, bucket: u32) -> u16 {
     (campaign.variants.len() - 1) as u16
 }
 
-/// The sum of the `cost` fields of the variant's actions whose `when` holds (null as 0).
-fn treated_cost(
-    world: &World,
-    campaign: &Campaign,
-    variant: u16,
-    row: &mut Row,
-) -> Result<Decimal, RunError> {
-    let mut total = Decimal::ZERO;
-    for d in &campaign.variants[variant as usize].dos {
-        let Some(cost_field) = world.program().actions[d.action].cost_field else {
-            continue;
-        };
-        if !when_holds(world, d, row)? {
-            continue;
-        }
-        let cost = world.eval(&d.values[cost_field], row)?;
-        let cost = match cost {
-            Value::Float(f) => Decimal::try_from(f).unwrap_or_default(),
-            other => other.as_decimal().unwrap_or_default(),
-        };
-        total = total
-            .checked_add(cost)
-            .ok_or(RunError::Overflow { span: d.span })?;
-    }
-    Ok(total)
-}
-
 /// Step 4: sort by `rank by` (nulls last, then key), walk until the budget or cap would
 /// be exceeded by a treated entity; everyone before is accepted.
 fn walk(
@@ -347,7 +394,7 @@ fn walk(
     keys: &[Arc<str>],
     result: &mut CampaignResult,
 ) -> Vec<Candidate> {
-    candidates.sort_by(|a, b| {
+    candidates.par_sort_unstable_by(|a, b| {
         rank_order(campaign, a, b).then_with(|| {
             keys[a.entity as usize]
                 .as_bytes()

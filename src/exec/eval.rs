@@ -9,6 +9,7 @@ use std::sync::Arc;
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
+use smallvec::SmallVec;
 
 use super::column::Column;
 use super::error::RunError;
@@ -86,6 +87,9 @@ impl Row {
 }
 
 type Eval = Result<Value, Overflow>;
+
+/// The argument values of one function call (kept on the stack).
+pub(super) type Args = SmallVec<[Value; 4]>;
 
 /// An arithmetic result outside its type's range, at the expression that overflowed: the
 /// one error evaluation can meet. It is small, so results return in registers.
@@ -237,37 +241,18 @@ impl<'a> World<'a> {
 
     fn binary(&self, op: BinaryOp, a: &TExpr, b: &TExpr, row: &mut Row, e: &TExpr) -> Eval {
         match op {
-            BinaryOp::And => {
+            BinaryOp::And | BinaryOp::Or => {
                 let x = self.eval(a, row)?.truth();
-                if x == Some(false) {
-                    return Ok(Value::Bool(false));
+                if let Some(decided) = short_circuit(op, x) {
+                    return Ok(decided);
                 }
                 let y = self.eval(b, row)?.truth();
-                Ok(match (x, y) {
-                    (_, Some(false)) => Value::Bool(false),
-                    (Some(true), Some(true)) => Value::Bool(true),
-                    _ => Value::Null,
-                })
-            }
-            BinaryOp::Or => {
-                let x = self.eval(a, row)?.truth();
-                if x == Some(true) {
-                    return Ok(Value::Bool(true));
-                }
-                let y = self.eval(b, row)?.truth();
-                Ok(match (x, y) {
-                    (_, Some(true)) => Value::Bool(true),
-                    (Some(false), Some(false)) => Value::Bool(false),
-                    _ => Value::Null,
-                })
+                Ok(logic(op, x, y))
             }
             _ => {
                 let x = self.eval(a, row)?;
                 let y = self.eval(b, row)?;
-                if op.is_comparison() {
-                    return Ok(compare_op(op, &x, &y));
-                }
-                arithmetic(op, x, y, e)
+                operate(op, x, y, e)
             }
         }
     }
@@ -286,34 +271,26 @@ impl<'a> World<'a> {
                 _ => {}
             }
         }
-        // SQL: no match with a null in the list is unknown.
-        Ok(if saw_null {
-            Value::Null
-        } else {
-            Value::Bool(negated)
-        })
+        Ok(no_match(saw_null, negated))
     }
 
     fn between(&self, x: &TExpr, lo: &TExpr, hi: &TExpr, negated: bool, row: &mut Row) -> Eval {
         let v = self.eval(x, row)?;
-        let low = compare_op(BinaryOp::Ge, &v, &self.eval(lo, row)?);
-        let high = compare_op(BinaryOp::Le, &v, &self.eval(hi, row)?);
-        let inside = match (low.truth(), high.truth()) {
-            (Some(false), _) | (_, Some(false)) => Some(false),
-            (Some(true), Some(true)) => Some(true),
-            _ => None,
-        };
-        Ok(match inside {
-            Some(b) => Value::Bool(b != negated),
-            None => Value::Null,
-        })
+        let lo = self.eval(lo, row)?;
+        let hi = self.eval(hi, row)?;
+        Ok(between(&v, &lo, &hi, negated))
     }
 
     fn call(&self, f: ScalarFn, args: &[TExpr], row: &mut Row, e: &TExpr) -> Eval {
-        let mut values = Vec::with_capacity(args.len());
+        let mut values = Args::new();
         for arg in args {
             values.push(self.eval(arg, row)?);
         }
+        self.apply(f, values, e)
+    }
+
+    /// A scalar function applied to its arguments' values.
+    pub(super) fn apply(&self, f: ScalarFn, values: Args, e: &TExpr) -> Eval {
         match f {
             ScalarFn::Coalesce => Ok(values
                 .into_iter()
@@ -330,6 +307,56 @@ impl<'a> World<'a> {
             _ if values.iter().any(Value::is_null) => Ok(Value::Null),
             _ => scalar(f, &values, e),
         }
+    }
+}
+
+/// `and`/`or` when the left side alone decides: false for `and`, true for `or`.
+pub(super) fn short_circuit(op: BinaryOp, x: Option<bool>) -> Option<Value> {
+    match (op, x) {
+        (BinaryOp::And, Some(false)) => Some(Value::Bool(false)),
+        (BinaryOp::Or, Some(true)) => Some(Value::Bool(true)),
+        _ => None,
+    }
+}
+
+/// Kleene's `and`/`or` of two truths (null is unknown).
+pub(super) fn logic(op: BinaryOp, x: Option<bool>, y: Option<bool>) -> Value {
+    let (absorbing, neutral) = if op == BinaryOp::And {
+        (false, true)
+    } else {
+        (true, false)
+    };
+    match (x, y) {
+        (Some(a), _) | (_, Some(a)) if a == absorbing => Value::Bool(absorbing),
+        (Some(_), Some(_)) => Value::Bool(neutral),
+        _ => Value::Null,
+    }
+}
+
+/// A comparison or arithmetic operator applied to two values.
+pub(super) fn operate(op: BinaryOp, x: Value, y: Value, e: &TExpr) -> Eval {
+    if op.is_comparison() {
+        return Ok(compare_op(op, &x, &y));
+    }
+    arithmetic(op, x, y, e)
+}
+
+/// The result of `x [not] in [...]` when no item equals `x`: unknown if an item was null.
+pub(super) fn no_match(saw_null: bool, negated: bool) -> Value {
+    if saw_null {
+        Value::Null
+    } else {
+        Value::Bool(negated)
+    }
+}
+
+/// `v [not] between lo and hi`, inclusive, with SQL nulls.
+pub(super) fn between(v: &Value, lo: &Value, hi: &Value, negated: bool) -> Value {
+    let low = compare_op(BinaryOp::Ge, v, lo);
+    let high = compare_op(BinaryOp::Le, v, hi);
+    match logic(BinaryOp::And, low.truth(), high.truth()).truth() {
+        Some(b) => Value::Bool(b != negated),
+        None => Value::Null,
     }
 }
 
@@ -358,7 +385,7 @@ fn overflow(e: &TExpr) -> Overflow {
     Overflow { span: e.span }
 }
 
-fn negate(v: Value, e: &TExpr) -> Eval {
+pub(super) fn negate(v: Value, e: &TExpr) -> Eval {
     Ok(match v {
         Value::Int(n) => Value::Int(n.checked_neg().ok_or_else(|| overflow(e))?),
         Value::Decimal(d) => Value::Decimal(-d),
@@ -436,7 +463,7 @@ fn shift(t: &Value, n: i64, unit: DurationUnit) -> Option<Value> {
 }
 
 /// `least`/`greatest`: nulls are skipped; null only when every argument is null.
-fn extreme(values: Vec<Value>, want: Ordering) -> Value {
+fn extreme(values: Args, want: Ordering) -> Value {
     let mut best = Value::Null;
     for v in values {
         if v.is_null() {

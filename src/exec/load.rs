@@ -14,7 +14,7 @@ use super::column::Column;
 use super::error::RunError;
 use super::eval::{Row, World};
 use super::filter::Filter;
-use super::parallel::for_entities;
+use super::parallel::concat_batches;
 use super::population;
 use super::progress::Progress;
 use super::read::{self, CsvReader, RowProblem, RowReader, Source};
@@ -668,7 +668,7 @@ const PROGRESS_EVERY: u64 = 1 << 16;
 
 /// An expression's value for every entity.
 fn per_entity(world: &World, expr: &TExpr, n: usize) -> Result<Vec<Value>, RunError> {
-    for_entities(world, n, |row| Ok(world.eval(expr, row)?))
+    concat_batches(world, n, |batch| Ok(batch.eval(expr, &batch.all())?))
 }
 
 /// The entity index of an event's key.

@@ -5,6 +5,7 @@
 //! then segments and campaigns. Writing the outcome is [`write`]'s job.
 
 mod accumulate;
+mod batch;
 mod campaign;
 mod column;
 mod error;
@@ -171,35 +172,26 @@ pub fn run_with_progress<'h>(
 /// Segment membership of every entity.
 fn segment_all(world: &World, n: usize) -> Result<Memberships, RunError> {
     let hir = world.program();
-    let (partitions, segments) = (hir.segmentations.len(), hir.segments.len());
-    let init = |len: usize| {
-        (
-            vec![Vec::with_capacity(len); partitions],
-            vec![Vec::with_capacity(len); segments],
-        )
-    };
-    let chunks = parallel::fold_chunks(world, n, init, |(p, s): &mut Memberships, row| {
-        for (i, column) in p.iter_mut().enumerate() {
-            column.push(world.segment_index(i, row)?.map(|s| s as u16));
+    let batches = parallel::for_batches(world, n, |batch| {
+        let all = batch.all();
+        let mut found = Vec::with_capacity(hir.segmentations.len());
+        for i in 0..hir.segmentations.len() {
+            let column = batch.segment_index(i, &all)?;
+            found.push(column.into_iter().map(|s| s.map(|s| s as u16)).collect());
         }
-        for (i, column) in s.iter_mut().enumerate() {
-            column.push(world.segment(i, row)?);
+        let mut held = Vec::with_capacity(hir.segments.len());
+        for i in 0..hir.segments.len() {
+            held.push(batch.segment(i, &all)?);
         }
-        Ok(())
+        Ok((found, held))
     })?;
     let mut all: Memberships = (
-        vec![Vec::with_capacity(n); partitions],
-        vec![Vec::with_capacity(n); segments],
+        vec![Vec::with_capacity(n); hir.segmentations.len()],
+        vec![Vec::with_capacity(n); hir.segments.len()],
     );
-    for (p, s) in chunks {
-        all.0
-            .iter_mut()
-            .zip(p)
-            .for_each(|(column, part)| column.extend(part));
-        all.1
-            .iter_mut()
-            .zip(s)
-            .for_each(|(column, part)| column.extend(part));
+    for (found, held) in batches {
+        join_columns(&mut all.0, found);
+        join_columns(&mut all.1, held);
     }
     Ok(all)
 }
@@ -207,23 +199,25 @@ fn segment_all(world: &World, n: usize) -> Result<Memberships, RunError> {
 /// Every `let`'s value for every entity (for `--with-values`).
 fn let_columns(world: &World, n: usize) -> Result<Vec<Vec<Value>>, RunError> {
     let lets = world.program().lets.len();
-    let chunks = parallel::fold_chunks(
-        world,
-        n,
-        |len| vec![Vec::with_capacity(len); lets],
-        |columns: &mut Vec<Vec<Value>>, row| {
-            for (i, column) in columns.iter_mut().enumerate() {
-                column.push(world.let_value(i, row)?);
-            }
-            Ok(())
-        },
-    )?;
+    let batches = parallel::for_batches(world, n, |batch| {
+        let all = batch.all();
+        let mut columns = Vec::with_capacity(lets);
+        for i in 0..lets {
+            columns.push(batch.let_values(i, &all)?);
+        }
+        Ok(columns)
+    })?;
     let mut columns = vec![Vec::with_capacity(n); lets];
-    for chunk in chunks {
-        columns
-            .iter_mut()
-            .zip(chunk)
-            .for_each(|(column, part)| column.extend(part));
+    for part in batches {
+        join_columns(&mut columns, part);
     }
     Ok(columns)
+}
+
+/// Appends each part column to its column.
+fn join_columns<T>(columns: &mut [Vec<T>], parts: Vec<Vec<T>>) {
+    columns
+        .iter_mut()
+        .zip(parts)
+        .for_each(|(column, part)| column.extend(part));
 }

@@ -1,52 +1,41 @@
-//! Exec stage: evaluating something for every entity on all cores, in chunks, keeping
-//! entity order so that results never depend on the number of threads.
+//! Exec stage: evaluating something for every entity on all cores, in batches of
+//! consecutive entities, keeping entity order so that results never depend on the number
+//! of threads.
 
 use rayon::prelude::*;
 
+use super::batch::Batch;
 use super::error::RunError;
-use super::eval::{Row, World};
+use super::eval::World;
 
-/// Entities per chunk of parallel work.
-const CHUNK: usize = 4096;
+/// Entities per batch of parallel work.
+pub const CHUNK: usize = 4096;
 
-/// `f` for every entity `0..n`, in entity order. Each chunk has its own [`Row`]; the first
-/// error in entity order is returned.
-pub fn for_entities<T, F>(world: &World, n: usize, f: F) -> Result<Vec<T>, RunError>
-where
-    T: Send,
-    F: Fn(&mut Row) -> Result<T, RunError> + Sync,
-{
-    let chunks = fold_chunks(world, n, Vec::with_capacity, |out: &mut Vec<T>, row| {
-        out.push(f(row)?);
-        Ok(())
-    })?;
-    let mut all = Vec::with_capacity(n);
-    chunks.into_iter().for_each(|chunk| all.extend(chunk));
-    Ok(all)
-}
-
-/// Folds the entities of each chunk into a state made by `init(chunk_len)`, on all cores;
-/// the states come back in entity order (the first error in entity order wins).
-pub fn fold_chunks<S, I, F>(world: &World, n: usize, init: I, step: F) -> Result<Vec<S>, RunError>
+/// `f` for each batch of entities `0..n`, on all cores; the results come back in entity
+/// order (the first error in entity order wins).
+pub fn for_batches<S, F>(world: &World, n: usize, f: F) -> Result<Vec<S>, RunError>
 where
     S: Send,
-    I: Fn(usize) -> S + Sync,
-    F: Fn(&mut S, &mut Row) -> Result<(), RunError> + Sync,
+    F: Fn(&mut Batch) -> Result<S, RunError> + Sync,
 {
     let starts: Vec<usize> = (0..n).step_by(CHUNK).collect();
     starts
         .par_iter()
-        .map(|&start| {
-            let end = (start + CHUNK).min(n);
-            let mut row = Row::new(world.program(), start);
-            let mut state = init(end - start);
-            for e in start..end {
-                row.reset(e);
-                step(&mut state, &mut row)?;
-            }
-            Ok(state)
-        })
+        .map(|&start| f(&mut Batch::new(world, start, CHUNK.min(n - start))))
         .collect()
+}
+
+/// The values `f` gives each batch, joined in entity order.
+pub fn concat_batches<T, F>(world: &World, n: usize, f: F) -> Result<Vec<T>, RunError>
+where
+    T: Send,
+    F: Fn(&mut Batch) -> Result<Vec<T>, RunError> + Sync,
+{
+    let mut all = Vec::with_capacity(n);
+    for_batches(world, n, f)?
+        .into_iter()
+        .for_each(|part| all.extend(part));
+    Ok(all)
 }
 
 /// `f` for each item, in parallel, keeping the items' order.

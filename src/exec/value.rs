@@ -12,9 +12,10 @@ use crate::syntax::ast::DurationUnit;
 use crate::syntax::datetime_text;
 
 /// A value at run time. `Null` is SQL's null.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub enum Value {
     /// No value.
+    #[default]
     Null,
     /// A boolean.
     Bool(bool),
