@@ -9,6 +9,7 @@ use std::process::ExitCode;
 const STACK_BYTES: usize = 512 << 20;
 
 fn main() -> ExitCode {
+    return_freed_memory();
     let command = std::thread::Builder::new()
         .stack_size(STACK_BYTES)
         .spawn(seg_cli::main);
@@ -17,6 +18,26 @@ fn main() -> ExitCode {
         Ok(Err(_)) | Err(_) => ExitCode::from(101),
     }
 }
+
+/// Makes glibc serve every allocation of 256 KiB or more with its own mapping, returned to
+/// the system when freed. By default glibc raises that threshold after the first large
+/// free, so the per-part state of a stream pass and other large temporary vectors stay
+/// resident after they are dropped (about 60 MB more peak memory at a million customers).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn return_freed_memory() {
+    const M_MMAP_THRESHOLD: i32 = -3;
+    unsafe extern "C" {
+        fn mallopt(param: i32, value: i32) -> i32;
+    }
+    // SAFETY: mallopt only changes a tuning parameter of glibc's allocator; it is called
+    // before any other thread exists.
+    unsafe {
+        mallopt(M_MMAP_THRESHOLD, 256 << 10);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn return_freed_memory() {}
 
 #[path = "cli/mod.rs"]
 mod seg_cli;

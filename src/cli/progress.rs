@@ -52,7 +52,8 @@ fn bytes_style() -> ProgressStyle {
 }
 
 /// Prints each stage's wall time to standard error when the next one starts (and the
-/// last one when dropped), for `--timings`.
+/// last one when dropped), with the peak memory so far where the system tells it, for
+/// `--timings`.
 pub struct Timings {
     current: Mutex<Option<(String, Instant)>>,
 }
@@ -61,9 +62,25 @@ impl Timings {
     fn start(&self, stage: String) {
         let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((name, started)) = current.replace((stage, Instant::now())) {
-            eprintln!("{:>8.3} s  {name}", started.elapsed().as_secs_f64());
+            print_timing(&name, started);
         }
     }
+}
+
+fn print_timing(stage: &str, started: Instant) {
+    let seconds = started.elapsed().as_secs_f64();
+    match peak_memory_mib() {
+        Some(peak) => eprintln!("{seconds:>8.3} s  {peak:>6} MiB peak  {stage}"),
+        None => eprintln!("{seconds:>8.3} s  {stage}"),
+    }
+}
+
+/// The process's peak resident memory so far (Linux: `VmHWM` in /proc/self/status).
+fn peak_memory_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }
 
 impl Progress for Timings {
@@ -82,7 +99,7 @@ impl Drop for Timings {
     fn drop(&mut self) {
         let current = self.current.get_mut().unwrap_or_else(|e| e.into_inner());
         if let Some((name, started)) = current.take() {
-            eprintln!("{:>8.3} s  {name}", started.elapsed().as_secs_f64());
+            print_timing(&name, started);
         }
     }
 }

@@ -8,13 +8,95 @@ use std::cmp::Ordering;
 use chrono::NaiveDateTime;
 use rust_decimal::Decimal;
 
+use super::column::Column;
 use super::error::RunError;
 use super::mode::ModeCounts;
 use super::value::{Value, compare, decimal_to_f64, total_order};
 use crate::check::hir::{AggFunc, Aggregate};
 use crate::check::types::Ty;
 
-/// The state of one aggregate for every entity.
+/// The accumulators of one stream pass over one part of the stream, with a slot for each
+/// entity the part has seen.
+///
+/// A part keeps state only for the entities it saw: event files are often grouped by
+/// customer, so each of two parts of a file sees about half of them, and together they
+/// keep about what one reader would. `slots` maps an entity to its slot (or [`NO_SLOT`]).
+pub struct PassState {
+    /// The state of each aggregate of the pass, one element per slot.
+    pub accumulators: Vec<Accumulator>,
+    slots: Vec<u32>,
+    entities: Vec<u32>,
+}
+
+/// The slot of an entity the part has not seen.
+const NO_SLOT: u32 = u32::MAX;
+
+impl PassState {
+    /// No entity seen yet, out of `entities`.
+    pub fn new(accumulators: Vec<Accumulator>, entities: usize) -> PassState {
+        PassState {
+            accumulators,
+            slots: vec![NO_SLOT; entities],
+            entities: Vec::new(),
+        }
+    }
+
+    /// The slot of `entity`, made on its first event.
+    pub fn slot(&mut self, entity: usize) -> usize {
+        let slot = self.slots[entity];
+        if slot != NO_SLOT {
+            return slot as usize;
+        }
+        let slot = self.entities.len();
+        self.slots[entity] = slot as u32;
+        self.entities.push(entity as u32);
+        self.accumulators.iter_mut().for_each(Accumulator::grow);
+        slot
+    }
+
+    /// Adds the state of a later part, as if its events had come after this part's; on
+    /// overflow, says which accumulator overflowed.
+    pub fn merge(&mut self, later: PassState) -> Result<(), (usize, Overflowed)> {
+        let slots: Vec<u32> = later
+            .entities
+            .iter()
+            .map(|&e| self.slot(e as usize) as u32)
+            .collect();
+        for (i, (acc, more)) in self
+            .accumulators
+            .iter_mut()
+            .zip(later.accumulators)
+            .enumerate()
+        {
+            acc.merge(more, &slots).map_err(|o| (i, o))?;
+        }
+        Ok(())
+    }
+
+    /// The final value of each aggregate for every entity, in entity order; `empty[i]` is
+    /// aggregate `i`'s value for an entity without events.
+    pub fn finish(self, empty: &[Value]) -> Vec<Column> {
+        let slots = self.slots;
+        self.accumulators
+            .into_iter()
+            .zip(empty)
+            .map(|(acc, empty)| {
+                let mut by_slot = acc.finish();
+                let mut column = Column::untyped();
+                for &slot in &slots {
+                    column.push(match slot {
+                        NO_SLOT => empty.clone(),
+                        slot => std::mem::take(&mut by_slot[slot as usize]),
+                    });
+                }
+                column.shrink();
+                column
+            })
+            .collect()
+    }
+}
+
+/// The state of one aggregate for every entity a part has seen, by slot.
 pub enum Accumulator {
     /// `count`: events seen.
     Count(Vec<i64>),
@@ -41,33 +123,58 @@ pub enum Accumulator {
 }
 
 impl Accumulator {
-    /// Empty state for `entities` entities; `field` is the aggregated field's type.
-    pub fn new(func: AggFunc, field: Option<&Ty>, entities: usize) -> Accumulator {
+    /// Empty state (no entity yet); `field` is the aggregated field's type.
+    pub fn new(func: AggFunc, field: Option<&Ty>) -> Accumulator {
         match func {
-            AggFunc::Count => Accumulator::Count(vec![0; entities]),
-            AggFunc::Exists => Accumulator::Exists(vec![false; entities]),
+            AggFunc::Count => Accumulator::Count(Vec::new()),
+            AggFunc::Exists => Accumulator::Exists(Vec::new()),
             AggFunc::Sum => match field {
-                Some(Ty::Int) => Accumulator::SumInt(vec![0; entities]),
-                Some(Ty::Float) => Accumulator::SumFloat(vec![0.0; entities]),
-                _ => Accumulator::SumDecimal(vec![Decimal::ZERO; entities]),
+                Some(Ty::Int) => Accumulator::SumInt(Vec::new()),
+                Some(Ty::Float) => Accumulator::SumFloat(Vec::new()),
+                _ => Accumulator::SumDecimal(Vec::new()),
             },
             AggFunc::Avg => match field {
-                Some(Ty::Float) => Accumulator::AvgFloat(vec![(0.0, 0); entities]),
-                _ => Accumulator::AvgExact(vec![(Decimal::ZERO, 0); entities]),
+                Some(Ty::Float) => Accumulator::AvgFloat(Vec::new()),
+                _ => Accumulator::AvgExact(Vec::new()),
             },
-            AggFunc::Min => Accumulator::Extreme(vec![Value::Null; entities], Ordering::Less),
-            AggFunc::Max => Accumulator::Extreme(vec![Value::Null; entities], Ordering::Greater),
-            AggFunc::CountDistinct => Accumulator::Distinct(vec![Vec::new(); entities]),
-            AggFunc::Mode => Accumulator::Mode(ModeCounts::new(entities)),
-            AggFunc::First => Accumulator::ByTime(vec![None; entities], Ordering::Less),
-            AggFunc::Last => Accumulator::ByTime(vec![None; entities], Ordering::Greater),
+            AggFunc::Min => Accumulator::Extreme(Vec::new(), Ordering::Less),
+            AggFunc::Max => Accumulator::Extreme(Vec::new(), Ordering::Greater),
+            AggFunc::CountDistinct => Accumulator::Distinct(Vec::new()),
+            AggFunc::Mode => Accumulator::Mode(ModeCounts::default()),
+            AggFunc::First => Accumulator::ByTime(Vec::new(), Ordering::Less),
+            AggFunc::Last => Accumulator::ByTime(Vec::new(), Ordering::Greater),
         }
     }
 
-    /// Adds one event's value (already known to pass the filter; null for `count`/`exists`).
+    /// Adds the empty state of one more entity (its slot is the next index).
+    pub fn grow(&mut self) {
+        match self {
+            Accumulator::Count(v) => v.push(0),
+            Accumulator::Exists(v) => v.push(false),
+            Accumulator::SumInt(v) => v.push(0),
+            Accumulator::SumDecimal(v) => v.push(Decimal::ZERO),
+            Accumulator::SumFloat(v) => v.push(0.0),
+            Accumulator::AvgExact(v) => v.push((Decimal::ZERO, 0)),
+            Accumulator::AvgFloat(v) => v.push((0.0, 0)),
+            Accumulator::Extreme(v, _) => v.push(Value::Null),
+            Accumulator::Distinct(v) => v.push(Vec::new()),
+            Accumulator::Mode(counts) => counts.grow(),
+            Accumulator::ByTime(v, _) => v.push(None),
+        }
+    }
+
+    /// The final value of an entity that had no event.
+    pub fn empty_value(func: AggFunc, field: Option<&Ty>) -> Value {
+        let mut empty = Accumulator::new(func, field);
+        empty.grow();
+        empty.finish().pop().unwrap_or(Value::Null)
+    }
+
+    /// Adds one event's value to the entity in `slot` (already known to pass the filter;
+    /// null for `count`/`exists`).
     pub fn add(
         &mut self,
-        entity: usize,
+        slot: usize,
         value: &Value,
         time: Option<NaiveDateTime>,
     ) -> Result<(), Overflowed> {
@@ -75,45 +182,45 @@ impl Accumulator {
             return Ok(());
         }
         match self {
-            Accumulator::Count(counts) => counts[entity] += 1,
-            Accumulator::Exists(seen) => seen[entity] = true,
+            Accumulator::Count(counts) => counts[slot] += 1,
+            Accumulator::Exists(seen) => seen[slot] = true,
             Accumulator::SumInt(sums) => {
                 let Value::Int(n) = value else { return Ok(()) };
-                sums[entity] = sums[entity].checked_add(*n).ok_or(Overflowed)?;
+                sums[slot] = sums[slot].checked_add(*n).ok_or(Overflowed)?;
             }
             Accumulator::SumDecimal(sums) => {
                 let d = value.as_decimal().unwrap_or_default();
-                sums[entity] = sums[entity].checked_add(d).ok_or(Overflowed)?;
+                sums[slot] = sums[slot].checked_add(d).ok_or(Overflowed)?;
             }
-            Accumulator::SumFloat(sums) => sums[entity] += value.as_f64().unwrap_or(0.0),
+            Accumulator::SumFloat(sums) => sums[slot] += value.as_f64().unwrap_or(0.0),
             Accumulator::AvgExact(state) => {
                 let d = value.as_decimal().unwrap_or_default();
-                let (sum, n) = &mut state[entity];
+                let (sum, n) = &mut state[slot];
                 *sum = sum.checked_add(d).ok_or(Overflowed)?;
                 *n += 1;
             }
             Accumulator::AvgFloat(state) => {
-                let (sum, n) = &mut state[entity];
+                let (sum, n) = &mut state[slot];
                 *sum += value.as_f64().unwrap_or(0.0);
                 *n += 1;
             }
             Accumulator::Extreme(best, want) => {
-                if best[entity].is_null() || compare(value, &best[entity]) == Some(*want) {
-                    best[entity] = value.clone();
+                if best[slot].is_null() || compare(value, &best[slot]) == Some(*want) {
+                    best[slot] = value.clone();
                 }
             }
             Accumulator::Distinct(seen) => {
-                if !seen[entity]
+                if !seen[slot]
                     .iter()
                     .any(|v| compare(v, value) == Some(Ordering::Equal))
                 {
-                    seen[entity].push(value.clone());
+                    seen[slot].push(value.clone());
                 }
             }
-            Accumulator::Mode(counts) => counts.add(entity, value, 1),
+            Accumulator::Mode(counts) => counts.add(slot, value, 1),
             Accumulator::ByTime(kept, want) => {
                 let Some(time) = time else { return Ok(()) };
-                let better = match &kept[entity] {
+                let better = match &kept[slot] {
                     None => true,
                     Some((t, v)) => match time.cmp(t) {
                         Ordering::Equal => total_order(value, v) == Ordering::Less,
@@ -121,7 +228,7 @@ impl Accumulator {
                     },
                 };
                 if better {
-                    kept[entity] = Some((time, value.clone()));
+                    kept[slot] = Some((time, value.clone()));
                 }
             }
         }
@@ -129,49 +236,58 @@ impl Accumulator {
     }
 
     /// Adds the state of a later part of the same stream (read in parallel), as if its
-    /// events had come after this one's: ties keep what this part saw first.
-    pub fn merge(&mut self, later: Accumulator) -> Result<(), Overflowed> {
+    /// events had come after this one's: ties keep what this part saw first. `slots[j]`
+    /// is this accumulator's slot for the entity in the later part's slot `j`.
+    pub fn merge(&mut self, later: Accumulator, slots: &[u32]) -> Result<(), Overflowed> {
         match (self, later) {
-            (Accumulator::Count(a), Accumulator::Count(b)) => {
-                a.iter_mut().zip(b).for_each(|(x, y)| *x += y)
-            }
-            (Accumulator::Exists(a), Accumulator::Exists(b)) => {
-                a.iter_mut().zip(b).for_each(|(x, y)| *x |= y)
-            }
-            (Accumulator::SumInt(a), Accumulator::SumInt(b)) => {
-                for (x, y) in a.iter_mut().zip(b) {
-                    *x = x.checked_add(y).ok_or(Overflowed)?;
-                }
-            }
+            (Accumulator::Count(a), Accumulator::Count(b)) => merge_each(a, b, slots, |x, y| {
+                *x += y;
+                Ok(())
+            }),
+            (Accumulator::Exists(a), Accumulator::Exists(b)) => merge_each(a, b, slots, |x, y| {
+                *x |= y;
+                Ok(())
+            }),
+            (Accumulator::SumInt(a), Accumulator::SumInt(b)) => merge_each(a, b, slots, |x, y| {
+                *x = x.checked_add(y).ok_or(Overflowed)?;
+                Ok(())
+            }),
             (Accumulator::SumDecimal(a), Accumulator::SumDecimal(b)) => {
-                for (x, y) in a.iter_mut().zip(b) {
+                merge_each(a, b, slots, |x, y| {
                     *x = x.checked_add(y).ok_or(Overflowed)?;
-                }
+                    Ok(())
+                })
             }
             (Accumulator::SumFloat(a), Accumulator::SumFloat(b)) => {
-                a.iter_mut().zip(b).for_each(|(x, y)| *x += y)
+                merge_each(a, b, slots, |x, y| {
+                    *x += y;
+                    Ok(())
+                })
             }
             (Accumulator::AvgExact(a), Accumulator::AvgExact(b)) => {
-                for ((sum, n), (s, m)) in a.iter_mut().zip(b) {
+                merge_each(a, b, slots, |(sum, n), (s, m)| {
                     *sum = sum.checked_add(s).ok_or(Overflowed)?;
                     *n += m;
-                }
+                    Ok(())
+                })
             }
             (Accumulator::AvgFloat(a), Accumulator::AvgFloat(b)) => {
-                for ((sum, n), (s, m)) in a.iter_mut().zip(b) {
+                merge_each(a, b, slots, |(sum, n), (s, m)| {
                     *sum += s;
                     *n += m;
-                }
+                    Ok(())
+                })
             }
             (Accumulator::Extreme(a, want), Accumulator::Extreme(b, _)) => {
-                for (x, y) in a.iter_mut().zip(b) {
+                merge_each(a, b, slots, |x, y| {
                     if !y.is_null() && (x.is_null() || compare(&y, x) == Some(*want)) {
                         *x = y;
                     }
-                }
+                    Ok(())
+                })
             }
             (Accumulator::Distinct(a), Accumulator::Distinct(b)) => {
-                for (seen, more) in a.iter_mut().zip(b) {
+                merge_each(a, b, slots, |seen, more| {
                     for value in more {
                         if !seen
                             .iter()
@@ -180,12 +296,18 @@ impl Accumulator {
                             seen.push(value);
                         }
                     }
-                }
+                    Ok(())
+                })
             }
-            (Accumulator::Mode(a), Accumulator::Mode(b)) => a.merge(b),
+            (Accumulator::Mode(a), Accumulator::Mode(b)) => {
+                a.merge(b, slots);
+                Ok(())
+            }
             (Accumulator::ByTime(a, want), Accumulator::ByTime(b, _)) => {
-                for (kept, other) in a.iter_mut().zip(b) {
-                    let Some((time, value)) = other else { continue };
+                merge_each(a, b, slots, |kept, other| {
+                    let Some((time, value)) = other else {
+                        return Ok(());
+                    };
                     let better = match kept {
                         None => true,
                         Some((t, v)) => match time.cmp(t) {
@@ -196,14 +318,14 @@ impl Accumulator {
                     if better {
                         *kept = Some((time, value));
                     }
-                }
+                    Ok(())
+                })
             }
             _ => unreachable!("merged accumulators come from the same aggregate"),
         }
-        Ok(())
     }
 
-    /// The final value per entity (`count` of nothing is 0, `avg` of nothing is null...).
+    /// The final value per slot (`count` of nothing is 0, `avg` of nothing is null...).
     pub fn finish(self) -> Vec<Value> {
         match self {
             Accumulator::Count(counts) => counts.into_iter().map(Value::Int).collect(),
@@ -237,6 +359,19 @@ impl Accumulator {
                 .collect(),
         }
     }
+}
+
+/// `f(earlier state, later state)` for each later slot and the earlier slot of its entity.
+fn merge_each<T>(
+    earlier: &mut [T],
+    later: Vec<T>,
+    slots: &[u32],
+    mut f: impl FnMut(&mut T, T) -> Result<(), Overflowed>,
+) -> Result<(), Overflowed> {
+    for (y, &slot) in later.into_iter().zip(slots) {
+        f(&mut earlier[slot as usize], y)?;
+    }
+    Ok(())
 }
 
 /// A sum that left the range of its type.

@@ -14,7 +14,7 @@ use rust_decimal::Decimal;
 use super::batch::Batch;
 use super::error::RunError;
 use super::eval::{Row, World};
-use super::parallel::{for_batches, map_in_order};
+use super::parallel::{for_batches, map_chunks_in_order};
 use super::value::{Value, total_order};
 use crate::check::hir::{Campaign, Do};
 use crate::check::types::{Ty, Type};
@@ -151,7 +151,7 @@ pub fn run_campaigns(
             .window
             .is_none_or(|(from, to)| from <= world.as_of && world.as_of <= to);
         if result.active {
-            let mut audience = keep_details.then(|| vec![false; keys.len()]);
+            let mut audience = keep_details.then(|| Vec::with_capacity(keys.len()));
             let candidates = candidates(
                 world,
                 campaign,
@@ -170,9 +170,8 @@ pub fn run_campaigns(
             for &(e, _) in &result.accepted {
                 taken[e as usize] += 1;
             }
-            let emitted =
-                map_in_order(&result.accepted, |&(e, variant)| emit(world, c, e, variant))?;
-            for (action, row) in emitted.into_iter().flatten() {
+            let emitted = map_chunks_in_order(&result.accepted, |chunk| emit(world, c, chunk))?;
+            for (action, row) in emitted {
                 actions[action].push(row);
             }
         }
@@ -195,37 +194,27 @@ fn candidates(
         steps(world, campaign, keys, taken, keep_audience, batch)
     })?;
     let mut out = Vec::new();
-    for (e, step) in batches.into_iter().flatten().enumerate() {
-        if let (
-            Some(audience),
-            Step::Audience(holds) | Step::Skipped(holds) | Step::Candidate(holds, _),
-        ) = (audience.as_mut(), &step)
-        {
-            audience[e] = *holds;
-        }
-        match step {
-            Step::Audience(_) => {}
-            Step::Skipped(_) => {
-                result.eligible += 1;
-                result.skipped += 1;
-            }
-            Step::Candidate(_, candidate) => {
-                result.eligible += 1;
-                out.push(candidate);
-            }
+    for steps in batches {
+        result.eligible += steps.eligible;
+        result.skipped += steps.skipped;
+        out.extend(steps.candidates);
+        if let Some(audience) = audience.as_mut() {
+            audience.extend(steps.audience);
         }
     }
     Ok(out)
 }
 
-/// Where steps 1–3 leave one entity; the bool says whether its audience holds.
-enum Step {
-    /// Not eligible (audience false, or no policy slot left).
-    Audience(bool),
-    /// Eligible without a would-be action.
-    Skipped(bool),
-    /// Eligible with a would-be action: bucketed and costed.
-    Candidate(bool, Candidate),
+/// Where steps 1–3 leave a batch of entities.
+struct Steps {
+    /// Entities whose audience holds and whom the policy allows.
+    eligible: u64,
+    /// Eligible entities without a would-be action.
+    skipped: u64,
+    /// Eligible entities with a would-be action: bucketed and costed.
+    candidates: Vec<Candidate>,
+    /// Per entity, whether its audience holds (only when a report needs it).
+    audience: Vec<bool>,
 }
 
 /// Steps 1–3 for a batch of entities. The audience is evaluated only for entities the
@@ -237,7 +226,7 @@ fn steps(
     taken: &[u32],
     keep_audience: bool,
     batch: &mut Batch,
-) -> Result<Vec<Step>, RunError> {
+) -> Result<Steps, RunError> {
     let n = batch.len();
     let max = world.program().max_campaigns;
     let allowed: Vec<bool> = (0..n)
@@ -262,21 +251,22 @@ fn steps(
     for key in &campaign.rank_by {
         ranks.push(batch.eval(&key.expr, &would_act)?);
     }
-    Ok((0..n)
-        .map(|k| match (eligible[k], would_act[k]) {
-            (false, _) => Step::Audience(holds[k]),
-            (true, false) => Step::Skipped(true),
-            (true, true) => Step::Candidate(
-                true,
-                Candidate {
-                    entity: batch.entity(k) as u32,
-                    variant: variants[k],
-                    cost: costs[k],
-                    rank: ranks.iter().map(|r| r[k].clone()).collect(),
-                },
-            ),
+    let candidates = (0..n)
+        .filter(|&k| would_act[k])
+        .map(|k| Candidate {
+            entity: batch.entity(k) as u32,
+            variant: variants[k],
+            cost: costs[k],
+            rank: ranks.iter().map(|r| r[k].clone()).collect(),
         })
-        .collect())
+        .collect::<Vec<_>>();
+    let eligible = eligible.iter().filter(|&&e| e).count() as u64;
+    Ok(Steps {
+        eligible,
+        skipped: eligible - candidates.len() as u64,
+        candidates,
+        audience: if keep_audience { holds } else { Vec::new() },
+    })
 }
 
 /// Which eligible entities have a would-be action: some `do` of some variant whose
@@ -432,36 +422,39 @@ fn rank_order(campaign: &Campaign, a: &Candidate, b: &Candidate) -> Ordering {
     Ordering::Equal
 }
 
-/// Step 5: the actions of an accepted treated entity, in `do` order.
+/// Step 5: the actions of the accepted treated entities of a chunk, in entity order and
+/// then `do` order.
 fn emit(
     world: &World,
     campaign: usize,
-    entity: u32,
-    variant: u16,
+    accepted: &[(u32, u16)],
 ) -> Result<Vec<(usize, ActionRow)>, RunError> {
     let mut rows = Vec::new();
-    if variant == HOLDOUT {
-        return Ok(rows);
-    }
-    let mut row = Row::new(world.program(), entity as usize);
-    for d in &world.program().campaigns[campaign].variants[variant as usize].dos {
-        if !when_holds(world, d, &mut row)? {
+    let mut row = Row::new(world.program(), 0);
+    for &(entity, variant) in accepted {
+        if variant == HOLDOUT {
             continue;
         }
-        let fields = &world.program().actions[d.action].fields;
-        let mut values = Vec::with_capacity(fields.len());
-        for (expr, field) in d.values.iter().zip(fields) {
-            values.push(coerce(world.eval(expr, &mut row)?, &field.ty));
+        row.reset(entity as usize);
+        for d in &world.program().campaigns[campaign].variants[variant as usize].dos {
+            if !when_holds(world, d, &mut row)? {
+                continue;
+            }
+            let fields = &world.program().actions[d.action].fields;
+            let mut values = Vec::with_capacity(fields.len());
+            for (expr, field) in d.values.iter().zip(fields) {
+                values.push(coerce(world.eval(expr, &mut row)?, &field.ty));
+            }
+            rows.push((
+                d.action,
+                ActionRow {
+                    entity,
+                    campaign,
+                    variant,
+                    values,
+                },
+            ));
         }
-        rows.push((
-            d.action,
-            ActionRow {
-                entity,
-                campaign,
-                variant,
-                values,
-            },
-        ));
     }
     Ok(rows)
 }

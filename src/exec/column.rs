@@ -41,6 +41,8 @@ pub enum Column {
     Strings(Vec<Option<Arc<str>>>),
     /// Values of any kind.
     Values(Vec<Value>),
+    /// Only nulls so far (this many): typed by the first value that is not null.
+    Untyped(usize),
 }
 
 /// Values of one Rust type, with a bit per row for nulls.
@@ -132,18 +134,14 @@ impl Column {
         }
     }
 
+    /// An empty column, typed by the first value that is not null.
+    pub fn untyped() -> Column {
+        Column::Untyped(0)
+    }
+
     /// A column of `values`, typed after the first value that is not null.
     pub fn from_values(values: Vec<Value>) -> Column {
-        let mut column = match values.iter().find(|v| !v.is_null()) {
-            Some(Value::Bool(_)) => Column::for_type(&Ty::Bool),
-            Some(Value::Int(_)) => Column::for_type(&Ty::Int),
-            Some(Value::Decimal(_)) => Column::for_type(&Ty::Decimal),
-            Some(Value::Float(_)) => Column::for_type(&Ty::Float),
-            Some(Value::Date(_)) => Column::for_type(&Ty::Date),
-            Some(Value::DateTime(_)) => Column::for_type(&Ty::DateTime),
-            Some(Value::Str(_)) => Column::for_type(&Ty::String),
-            Some(Value::Null | Value::Duration(..)) | None => Column::Values(Vec::new()),
-        };
+        let mut column = Column::untyped();
         for value in values {
             column.push(value);
         }
@@ -154,6 +152,13 @@ impl Column {
     /// Adds a row.
     pub fn push(&mut self, value: Value) {
         match (&mut *self, &value) {
+            (Column::Untyped(nulls), Value::Null) => *nulls += 1,
+            (Column::Untyped(nulls), _) => {
+                let nulls = *nulls;
+                *self = Column::for_value(&value);
+                (0..nulls).for_each(|_| self.push_null());
+                self.push(value);
+            }
             (Column::Values(values), _) => values.push(value),
             (Column::Bools(c), Value::Bool(b)) => c.push(Some(*b)),
             (Column::Ints(c), Value::Int(n)) => c.push(Some(*n)),
@@ -177,8 +182,23 @@ impl Column {
         }
     }
 
+    /// An empty column for values of `value`'s kind.
+    fn for_value(value: &Value) -> Column {
+        match value {
+            Value::Bool(_) => Column::for_type(&Ty::Bool),
+            Value::Int(_) => Column::for_type(&Ty::Int),
+            Value::Decimal(_) => Column::for_type(&Ty::Decimal),
+            Value::Float(_) => Column::for_type(&Ty::Float),
+            Value::Date(_) => Column::for_type(&Ty::Date),
+            Value::DateTime(_) => Column::for_type(&Ty::DateTime),
+            Value::Str(_) => Column::for_type(&Ty::String),
+            Value::Null | Value::Duration(..) => Column::Values(Vec::new()),
+        }
+    }
+
     fn push_null(&mut self) {
         match self {
+            Column::Untyped(nulls) => *nulls += 1,
             Column::Bools(c) => c.push(None),
             Column::Ints(c) => c.push(None),
             Column::Decimals(c) => c.push(None),
@@ -205,6 +225,7 @@ impl Column {
             Column::Dictionary(d) => d.get(row).map_or(Value::Null, |s| Value::Str(s.clone())),
             Column::Strings(c) => c[row].clone().map_or(Value::Null, Value::Str),
             Column::Values(c) => c[row].clone(),
+            Column::Untyped(_) => Value::Null,
         }
     }
 
@@ -220,6 +241,7 @@ impl Column {
             Column::Dictionary(d) => d.ids.len(),
             Column::Strings(c) => c.len(),
             Column::Values(c) => c.len(),
+            Column::Untyped(nulls) => *nulls,
         }
     }
 
@@ -262,6 +284,7 @@ impl Column {
             Column::Floats(c) => c.values.shrink_to_fit(),
             Column::Dates(c) => c.values.shrink_to_fit(),
             Column::DateTimes(c) => c.values.shrink_to_fit(),
+            Column::Untyped(_) => {}
         }
     }
 }

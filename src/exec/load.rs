@@ -7,13 +7,12 @@ use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use rayon::prelude::*;
 
-use rustc_hash::FxHashMap;
-
-use super::accumulate::Accumulator;
+use super::accumulate::{Accumulator, PassState};
 use super::column::Column;
 use super::error::RunError;
 use super::eval::{Row, World};
 use super::filter::Filter;
+use super::key_index::{KeyIndex, Keys};
 use super::parallel::concat_batches;
 use super::population;
 use super::progress::Progress;
@@ -187,8 +186,8 @@ pub struct EntityTable {
     pub columns: Vec<Column>,
     /// Key text by entity index.
     pub keys: Vec<Arc<str>>,
-    /// Entity index by key text.
-    pub index: FxHashMap<Arc<str>, u32>,
+    /// Entity number by key text.
+    pub index: KeyIndex,
     /// Entity indices sorted by key (byte order).
     pub by_key: Vec<u32>,
     /// Row counts.
@@ -299,7 +298,7 @@ fn join_entity_parts(
     let mut table = EntityTable {
         columns: fields.iter().map(|f| Column::for_type(&f.ty.ty)).collect(),
         keys: Vec::new(),
-        index: FxHashMap::default(),
+        index: KeyIndex::default(),
         by_key: Vec::new(),
         counts: FileCounts::default(),
     };
@@ -308,7 +307,7 @@ fn join_entity_parts(
     for part in parts {
         let part = part.map_err(|e| e.after_lines(lines_before))?;
         table.counts.read += part.read;
-        table.index.reserve(part.keys.len());
+        table.index.reserve(&table.keys, part.keys.len());
         let mut problems = part.problems.into_iter().peekable();
         let mut kept = Vec::with_capacity(part.keys.len());
         for (key, line) in part.keys.into_iter().zip(part.lines) {
@@ -318,7 +317,7 @@ fn join_entity_parts(
                 table.counts.rejects += 1;
                 rejects.reject(path, problem)?;
             }
-            if let Some(&e) = table.index.get(&key) {
+            if let Some(e) = table.index.find(&table.keys, &key) {
                 table.counts.rejects += 1;
                 let problem = RowProblem {
                     line,
@@ -333,8 +332,8 @@ fn join_entity_parts(
                 kept.push(false);
                 continue;
             }
-            table.index.insert(key.clone(), table.keys.len() as u32);
             table.keys.push(key);
+            table.index.insert(&table.keys, table.keys.len() as u32 - 1);
             first_line.push(line);
             kept.push(true);
         }
@@ -379,9 +378,9 @@ impl Streams<'_> {
         &mut self,
         world: &mut World,
         stage: &Stage,
-        index: &FxHashMap<Arc<str>, u32>,
+        index: Keys,
     ) -> Result<(), RunError> {
-        let n = index.len();
+        let n = index.count();
         for &l in &stage.materialize {
             self.progress
                 .stage(&format!("let {} for every entity", world.hir.lets[l].name));
@@ -391,7 +390,7 @@ impl Streams<'_> {
         for pass in &stage.passes {
             let columns = self.pass(world, pass, index)?;
             for (a, column) in pass.aggregates.iter().zip(columns) {
-                world.aggregates[*a] = Some(Column::from_values(column));
+                world.aggregates[*a] = Some(column);
             }
         }
         for &p in &stage.populations {
@@ -408,8 +407,8 @@ impl Streams<'_> {
         &mut self,
         world: &World,
         pass: &StreamPass,
-        index: &FxHashMap<Arc<str>, u32>,
-    ) -> Result<Vec<Vec<Value>>, RunError> {
+        index: Keys,
+    ) -> Result<Vec<Column>, RunError> {
         let stream = pass.stream;
         let record = &world.hir.streams[stream].record;
         self.progress.file(&record.name, self.files[stream].size());
@@ -464,11 +463,11 @@ impl Streams<'_> {
         world: &World,
         pass: &StreamPass,
         parts: Vec<Result<Part, RunError>>,
-    ) -> Result<Vec<Vec<Value>>, RunError> {
+    ) -> Result<Vec<Column>, RunError> {
         let path = self.files[pass.stream].path().to_path_buf();
         let mut counts = FileCounts::default();
         let mut lines_before = 0;
-        let mut merged: Option<Vec<Accumulator>> = None;
+        let mut merged: Option<PassState> = None;
         for part in parts {
             let part = part.map_err(|e| e.after_lines(lines_before))?;
             counts.read += part.counts.read;
@@ -483,16 +482,11 @@ impl Streams<'_> {
             }
             lines_before += part.lines;
             merged = Some(match merged {
-                None => part.accumulators,
+                None => part.state,
                 Some(mut earlier) => {
-                    for ((acc, later), &a) in earlier
-                        .iter_mut()
-                        .zip(part.accumulators)
-                        .zip(&pass.aggregates)
-                    {
-                        acc.merge(later)
-                            .map_err(|o| o.at(&world.program().aggregates[a]))?;
-                    }
+                    earlier
+                        .merge(part.state)
+                        .map_err(|(i, o)| o.at(&world.program().aggregates[pass.aggregates[i]]))?;
                     earlier
                 }
             });
@@ -500,12 +494,25 @@ impl Streams<'_> {
         if pass.first {
             self.counts[pass.stream] = counts;
         }
-        Ok(merged
-            .unwrap_or_default()
-            .into_iter()
-            .map(Accumulator::finish)
-            .collect())
+        let empty = empty_values(world, pass);
+        Ok(match merged {
+            Some(state) => state.finish(&empty),
+            None => Vec::new(),
+        })
     }
+}
+
+/// Each aggregate's value for an entity without events.
+fn empty_values(world: &World, pass: &StreamPass) -> Vec<Value> {
+    let hir = world.program();
+    let record = &hir.streams[pass.stream].record;
+    pass.aggregates
+        .iter()
+        .map(|&a| {
+            let agg = &hir.aggregates[a];
+            Accumulator::empty_value(agg.func, agg.field.map(|f| &record.fields[f].ty.ty))
+        })
+        .collect()
 }
 
 /// How many parts a large CSV events file is read in, in parallel. Fixed, so that results
@@ -521,7 +528,7 @@ fn is_ndjson(path: &Path) -> bool {
 /// What one part of a stream read left behind.
 struct Part {
     /// The accumulators of the pass, over this part's events.
-    accumulators: Vec<Accumulator>,
+    state: PassState,
     /// Its row counts.
     counts: FileCounts,
     /// Its first bad rows (line numbers counted from the part's start).
@@ -534,7 +541,7 @@ struct Part {
 struct Feeder<'a, 'w> {
     world: &'a World<'w>,
     pass: &'a StreamPass,
-    index: &'a FxHashMap<Arc<str>, u32>,
+    index: Keys<'a>,
     progress: &'a dyn Progress,
     /// Bytes read by all parts, for the progress bar.
     done: AtomicU64,
@@ -548,7 +555,7 @@ impl Feeder<'_, '_> {
         let hir = self.world.program();
         let s = &hir.streams[self.pass.stream];
         let mut part = Part {
-            accumulators: self.accumulators(),
+            state: PassState::new(self.accumulators(), self.index.count()),
             counts: FileCounts::default(),
             problems: Vec::new(),
             lines: 0,
@@ -583,7 +590,7 @@ impl Feeder<'_, '_> {
                 .is_some_and(|d| d > self.world.as_of);
             let time = time.and_then(Value::as_datetime);
             let entity = match reader.cell_text(s.key_field) {
-                Some(text) if key_is_text => self.index.get(text).map(|&e| e as usize),
+                Some(text) if key_is_text => self.index.find(text),
                 _ => lookup(&row.event[s.key_field], self.index, &mut key_text),
             };
             if after_as_of {
@@ -599,7 +606,12 @@ impl Feeder<'_, '_> {
             if row.entity != entity {
                 row.reset(entity);
             }
-            let aggregates = part.accumulators.iter_mut().zip(&self.pass.aggregates);
+            let slot = part.state.slot(entity);
+            let aggregates = part
+                .state
+                .accumulators
+                .iter_mut()
+                .zip(&self.pass.aggregates);
             for ((acc, &a), filter) in aggregates.zip(&filters) {
                 if let Some(filter) = filter
                     && !filter.holds(self.world, &mut row)?
@@ -608,7 +620,7 @@ impl Feeder<'_, '_> {
                 }
                 let agg = &hir.aggregates[a];
                 let value = agg.field.map_or(&Value::Null, |f| &row.event[f]);
-                acc.add(entity, value, time).map_err(|o| o.at(agg))?;
+                acc.add(slot, value, time).map_err(|o| o.at(agg))?;
             }
         }
         self.report(reader.position(), reported);
@@ -645,11 +657,7 @@ impl Feeder<'_, '_> {
             .iter()
             .map(|&a| {
                 let agg = &hir.aggregates[a];
-                Accumulator::new(
-                    agg.func,
-                    agg.field.map(|f| &s.record.fields[f].ty.ty),
-                    self.index.len(),
-                )
+                Accumulator::new(agg.func, agg.field.map(|f| &s.record.fields[f].ty.ty))
             })
             .collect()
     }
@@ -672,14 +680,13 @@ fn per_entity(world: &World, expr: &TExpr, n: usize) -> Result<Vec<Value>, RunEr
 }
 
 /// The entity index of an event's key.
-fn lookup(key: &Value, index: &FxHashMap<Arc<str>, u32>, buffer: &mut String) -> Option<usize> {
-    let found = match key {
-        Value::Str(s) => index.get(&**s),
+fn lookup(key: &Value, index: Keys, buffer: &mut String) -> Option<usize> {
+    match key {
+        Value::Str(s) => index.find(s),
         other => {
             buffer.clear();
             other.write_text(buffer);
-            index.get(buffer.as_str())
+            index.find(buffer)
         }
-    };
-    found.map(|&e| e as usize)
+    }
 }

@@ -12,6 +12,7 @@ mod error;
 mod eval;
 mod filter;
 mod fold;
+mod key_index;
 mod load;
 mod metrics;
 mod mode;
@@ -41,6 +42,7 @@ pub use value::{Value, compare, decimal_text};
 
 use crate::check::hir::Hir;
 use crate::plan::Plan;
+use key_index::Keys;
 use load::Streams;
 
 /// What a run is given besides the program.
@@ -134,7 +136,11 @@ pub fn run_with_progress<'h>(
         progress,
     };
     for stage in &plan.stages {
-        streams.run_stage(&mut world, stage, &entity.index)?;
+        let keys = Keys {
+            keys: &entity.keys,
+            index: &entity.index,
+        };
+        streams.run_stage(&mut world, stage, keys)?;
     }
     let n = entity.keys.len();
     progress.stage("segments");

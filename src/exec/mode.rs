@@ -50,13 +50,9 @@ pub struct ModeCounts {
 }
 
 impl ModeCounts {
-    /// Empty counts for `entities` entities.
-    pub fn new(entities: usize) -> ModeCounts {
-        ModeCounts {
-            values: Vec::new(),
-            ids: FxHashMap::default(),
-            counts: vec![SmallVec::new(); entities],
-        }
+    /// Adds an entity with no value seen yet (its slot is the next index).
+    pub fn grow(&mut self) {
+        self.counts.push(SmallVec::new());
     }
 
     fn id(&mut self, value: &Value) -> u32 {
@@ -70,26 +66,27 @@ impl ModeCounts {
         id
     }
 
-    /// Counts `n` more occurrences of `value` for `entity`.
-    pub fn add(&mut self, entity: usize, value: &Value, n: u32) {
+    /// Counts `n` more occurrences of `value` for the entity in `slot`.
+    pub fn add(&mut self, slot: usize, value: &Value, n: u32) {
         let id = self.id(value);
-        let counts = &mut self.counts[entity];
+        let counts = &mut self.counts[slot];
         match counts.iter_mut().find(|(v, _)| *v == id) {
             Some((_, c)) => *c += n,
             None => counts.push((id, n)),
         }
     }
 
-    /// Adds the counts of a later part of the stream.
-    pub fn merge(&mut self, later: ModeCounts) {
-        for (entity, pairs) in later.counts.into_iter().enumerate() {
+    /// Adds the counts of a later part of the stream; `slots[j]` is this part's slot for
+    /// the entity in the later part's slot `j`.
+    pub fn merge(&mut self, later: ModeCounts, slots: &[u32]) {
+        for (pairs, &slot) in later.counts.into_iter().zip(slots) {
             for (id, n) in pairs {
-                self.add(entity, &later.values[id as usize], n);
+                self.add(slot as usize, &later.values[id as usize], n);
             }
         }
     }
 
-    /// The most frequent value per entity; ties go to the smallest; null when none.
+    /// The most frequent value per slot; ties go to the smallest; null when none.
     pub fn finish(self) -> Vec<Value> {
         let values = self.values;
         self.counts

@@ -38,12 +38,17 @@ where
     Ok(all)
 }
 
-/// `f` for each item, in parallel, keeping the items' order.
-pub fn map_in_order<I, T, F>(items: &[I], f: F) -> Result<Vec<T>, RunError>
+/// `f` for each chunk of [`CHUNK`] items, in parallel; the results come back in the
+/// items' order.
+pub fn map_chunks_in_order<I, T, F>(items: &[I], f: F) -> Result<Vec<T>, RunError>
 where
     I: Sync,
     T: Send,
-    F: Fn(&I) -> Result<T, RunError> + Sync + Send,
+    F: Fn(&[I]) -> Result<Vec<T>, RunError> + Sync + Send,
 {
-    items.par_iter().map(f).collect()
+    let chunks: Vec<Vec<T>> = items
+        .par_chunks(CHUNK)
+        .map(f)
+        .collect::<Result<_, RunError>>()?;
+    Ok(chunks.into_iter().flatten().collect())
 }

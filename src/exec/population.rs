@@ -40,11 +40,12 @@ pub fn compute(func: PopFunc, values: &[Value]) -> PopValue {
 
 /// The non-null values with their entity, in [`total_order`] (ties in entity order).
 ///
-/// Whole numbers, dates and exact numbers are sorted as plain keys on all cores, other
+/// Ints, dates and exact numbers are sorted as plain keys on all cores, other
 /// values by [`total_order`]. Sorting `(key, entity)` pairs makes the order unique, so it
 /// never depends on the number of threads.
 fn sort_non_null(values: &[Value]) -> Vec<(usize, &Value)> {
-    let order = keyed(values, whole_key)
+    let order = keyed(values, int_key)
+        .or_else(|| keyed(values, time_key))
         .map(sorted_entities)
         .or_else(|| keyed(values, Value::as_decimal).map(sorted_entities))
         .unwrap_or_else(|| {
@@ -72,16 +73,19 @@ fn keyed<K>(values: &[Value], key: impl Fn(&Value) -> Option<K>) -> Option<Vec<(
         .collect()
 }
 
-/// A key that orders ints, and dates with datetimes, as [`total_order`] does.
-fn whole_key(value: &Value) -> Option<(u8, i128)> {
-    let nanos = |t: chrono::NaiveDateTime| {
-        let t = t.and_utc();
-        i128::from(t.timestamp()) * 1_000_000_000 + i128::from(t.timestamp_subsec_nanos())
-    };
+fn int_key(value: &Value) -> Option<i64> {
     match value {
-        Value::Int(n) => Some((0, i128::from(*n))),
-        Value::Date(d) => Some((1, nanos(d.and_time(chrono::NaiveTime::MIN)))),
-        Value::DateTime(t) => Some((1, nanos(*t))),
+        Value::Int(n) => Some(*n),
+        _ => None,
+    }
+}
+
+/// Dates and datetimes as nanoseconds since 1970 (`None` beyond the years 1677–2262).
+fn time_key(value: &Value) -> Option<i64> {
+    let nanos = |t: chrono::NaiveDateTime| t.and_utc().timestamp_nanos_opt();
+    match value {
+        Value::Date(d) => nanos(d.and_time(chrono::NaiveTime::MIN)),
+        Value::DateTime(t) => nanos(*t),
         _ => None,
     }
 }

@@ -5,6 +5,8 @@
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
+
+use rayon::slice::ParallelSliceMut;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Number, Value as Json};
@@ -140,8 +142,10 @@ fn assignments(hir: &Hir, outcome: &Outcome, w: &mut impl Write) -> std::io::Res
     let mut line = String::new();
     header(&mut line, &names);
     w.write_all(line.as_bytes())?;
-    let memberships = memberships(hir, outcome);
-    for &e in &outcome.by_key {
+    let accepted = accepted_by_key(outcome);
+    let mut accepted = accepted.iter().peekable();
+    let mut list = String::new();
+    for (position, &e) in outcome.by_key.iter().enumerate() {
         let e = e as usize;
         line.clear();
         cell(&mut line, &outcome.keys[e], false);
@@ -156,16 +160,26 @@ fn assignments(hir: &Hir, outcome: &Outcome, w: &mut impl Write) -> std::io::Res
             }
         }
         line.push(',');
-        let held: Vec<&str> = outcome
-            .segments
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c[e])
-            .map(|(i, _)| hir.segments[i].name.as_str())
-            .collect();
-        cell(&mut line, &held.join(";"), held.is_empty());
+        list.clear();
+        for (i, column) in outcome.segments.iter().enumerate() {
+            if column[e] {
+                push_item(&mut list, &hir.segments[i].name);
+            }
+        }
+        cell(&mut line, &list, list.is_empty());
         line.push(',');
-        cell(&mut line, &memberships[e], memberships[e].is_empty());
+        list.clear();
+        while let Some((_, r, variant)) = accepted.next_if(|(p, _, _)| *p as usize == position) {
+            let campaign = &hir.campaigns[outcome.campaigns[*r as usize].campaign];
+            push_item(&mut list, &campaign.name);
+            list.push(':');
+            list.push_str(if *variant == HOLDOUT {
+                "holdout"
+            } else {
+                &campaign.variants[*variant as usize].name
+            });
+        }
+        cell(&mut line, &list, list.is_empty());
         if let Some(lets) = &outcome.lets {
             for column in lets {
                 line.push(',');
@@ -178,26 +192,32 @@ fn assignments(hir: &Hir, outcome: &Outcome, w: &mut impl Write) -> std::io::Res
     Ok(())
 }
 
-/// Each entity's `campaign:variant` list, in run order.
-fn memberships(hir: &Hir, outcome: &Outcome) -> Vec<String> {
-    let mut out = vec![String::new(); outcome.keys.len()];
-    for result in &outcome.campaigns {
-        let campaign = &hir.campaigns[result.campaign];
-        for &(e, variant) in &result.accepted {
-            let text = &mut out[e as usize];
-            if !text.is_empty() {
-                text.push(';');
-            }
-            text.push_str(&campaign.name);
-            text.push(':');
-            text.push_str(if variant == HOLDOUT {
-                "holdout"
-            } else {
-                &campaign.variants[variant as usize].name
-            });
-        }
+/// Appends an item to a `;`-separated list.
+fn push_item(list: &mut String, item: &str) {
+    if !list.is_empty() {
+        list.push(';');
     }
-    out
+    list.push_str(item);
+}
+
+/// Every accepted entity of every campaign as (position in key order, index of the
+/// campaign result, variant), sorted by position and then run order.
+fn accepted_by_key(outcome: &Outcome) -> Vec<(u32, u32, u16)> {
+    let mut position = vec![0u32; outcome.keys.len()];
+    for (p, &e) in outcome.by_key.iter().enumerate() {
+        position[e as usize] = p as u32;
+    }
+    let mut accepted: Vec<(u32, u32, u16)> = Vec::new();
+    for (r, result) in outcome.campaigns.iter().enumerate() {
+        accepted.extend(
+            result
+                .accepted
+                .iter()
+                .map(|&(e, variant)| (position[e as usize], r as u32, variant)),
+        );
+    }
+    accepted.par_sort_unstable();
+    accepted
 }
 
 fn actions(hir: &Hir, outcome: &Outcome, action: usize, w: &mut impl Write) -> std::io::Result<()> {
