@@ -7,7 +7,10 @@
 //! is evaluated only for the entities where the row evaluator would evaluate it (the
 //! *selection*: `and`/`or` short-circuit, `if` branches, `in` stopping at a match, the
 //! first matching segment), with the same per-value rules (shared with `eval.rs`).
-//! `let`s and segments are memoized per entity, as in a [`Row`](super::Row).
+//! Inside, a selection is the list of its positions in the batch and values are computed
+//! for those positions only, so a narrow selection (the last rules of a segmentation)
+//! costs little. `let`s and segments are memoized per entity, as in a
+//! [`Row`](super::Row).
 
 use std::cmp::Ordering;
 
@@ -18,10 +21,10 @@ use super::value::{Value, compare};
 use crate::check::hir::{TExpr, TExprKind};
 use crate::syntax::ast::BinaryOp;
 
-/// Which entities of a batch an expression is evaluated for.
-pub type Selection = [bool];
+/// Positions in a batch, ascending: the entities an expression is evaluated for.
+type At = [u32];
 
-/// Values of a batch; an entity outside the selection holds null.
+/// One value per position of an [`At`].
 type Values = Vec<Value>;
 
 type Eval = Result<Values, Overflow>;
@@ -71,58 +74,111 @@ impl<'a, 'w> Batch<'a, 'w> {
         vec![true; self.len]
     }
 
-    /// `e`'s value for each selected entity (null for the others).
-    pub fn eval(&mut self, e: &TExpr, sel: &Selection) -> Eval {
+    /// `e`'s value for each entity marked in `sel` (null for the others).
+    pub fn eval(&mut self, e: &TExpr, sel: &[bool]) -> Eval {
+        let at = positions(sel);
+        let values = self.values(e, &at)?;
+        Ok(self.spread(&at, values, Value::Null))
+    }
+
+    /// Whether `e` is true for each entity marked in `sel` (null counts as false).
+    pub fn holds(&mut self, e: &TExpr, sel: &[bool]) -> Result<Vec<bool>, Overflow> {
+        let at = positions(sel);
+        let held = self.truths(e, &at)?;
+        Ok(self.spread(&at, held, false))
+    }
+
+    /// Membership of standalone segment `i`, for each entity marked in `sel`.
+    pub fn segment(&mut self, i: usize, sel: &[bool]) -> Result<Vec<bool>, Overflow> {
+        let at = positions(sel);
+        let held = self.segment_at(i, &at)?;
+        Ok(self.spread(&at, held, false))
+    }
+
+    /// The index of each marked entity's segment in segmentation `i` (first match).
+    pub fn segment_index(
+        &mut self,
+        i: usize,
+        sel: &[bool],
+    ) -> Result<Vec<Option<usize>>, Overflow> {
+        let at = positions(sel);
+        let found = self.segment_index_at(i, &at)?;
+        Ok(self.spread(&at, found, None))
+    }
+
+    /// The value of `let` `i` for each entity marked in `sel`.
+    pub fn let_values(&mut self, i: usize, sel: &[bool]) -> Eval {
+        let at = positions(sel);
+        let values = self.let_at(i, &at)?;
+        Ok(self.spread(&at, values, Value::Null))
+    }
+
+    /// Values at `at` put in their positions of a whole batch; `fill` elsewhere.
+    fn spread<T: Clone>(&self, at: &At, values: Vec<T>, fill: T) -> Vec<T> {
+        let mut out = vec![fill; self.len];
+        for (&k, v) in at.iter().zip(values) {
+            out[k as usize] = v;
+        }
+        out
+    }
+
+    /// `e`'s value at each position of `at`.
+    fn values(&mut self, e: &TExpr, at: &At) -> Eval {
         let world = self.world;
         Ok(match &e.kind {
-            TExprKind::Const(c) => self.broadcast(&Value::from(c), sel),
-            TExprKind::AsOf => self.broadcast(&Value::Date(world.as_of), sel),
-            TExprKind::Param(i) => self.broadcast(&world.params[*i], sel),
-            TExprKind::EntityField(i) => self.read(sel, |e| world.entity[*i].get(e)),
+            TExprKind::Const(c) => vec![Value::from(c); at.len()],
+            TExprKind::AsOf => vec![Value::Date(world.as_of); at.len()],
+            TExprKind::Param(i) => vec![world.params[*i].clone(); at.len()],
+            TExprKind::EntityField(i) => self.read(at, |e| world.entity[*i].get(e)),
             // An event field outside `where` has no event to read.
-            TExprKind::EventField(_) => vec![Value::Null; self.len],
+            TExprKind::EventField(_) => vec![Value::Null; at.len()],
             TExprKind::Aggregate(i) => match &world.aggregates[*i] {
-                Some(column) => self.read(sel, |e| column.get(e)),
+                Some(column) => self.read(at, |e| column.get(e)),
                 None => unreachable!("the plan computes aggregate {i} before it is read"),
             },
             TExprKind::Population(i) => match &world.populations[*i] {
-                Some(PopValue::PerEntity(column)) => self.read(sel, |e| column.get(e)),
-                Some(PopValue::Scalar(v)) => self.broadcast(v, sel),
+                Some(PopValue::PerEntity(column)) => self.read(at, |e| column.get(e)),
+                Some(PopValue::Scalar(v)) => vec![v.clone(); at.len()],
                 None => unreachable!("the plan computes population function {i} before it is read"),
             },
-            TExprKind::Let(i) => self.let_values(*i, sel)?,
-            TExprKind::Segment(i) => {
-                let held = self.segment(*i, sel)?;
-                map_selected(sel, |k| Value::Bool(held[k]))
-            }
-            TExprKind::SegmentOf(i, j) => {
-                let found = self.segment_index(*i, sel)?;
-                map_selected(sel, |k| Value::Bool(found[k] == Some(*j)))
-            }
+            TExprKind::Let(i) => self.let_at(*i, at)?,
+            TExprKind::Segment(i) => self
+                .segment_at(*i, at)?
+                .into_iter()
+                .map(Value::Bool)
+                .collect(),
+            TExprKind::SegmentOf(i, j) => self
+                .segment_index_at(*i, at)?
+                .into_iter()
+                .map(|found| Value::Bool(found == Some(*j)))
+                .collect(),
             TExprKind::SegmentationName(i) => {
-                let found = self.segment_index(*i, sel)?;
                 let rules = &world.hir.segmentations[*i].rules;
-                map_selected(sel, |k| {
-                    found[k].map_or(Value::Null, |j| Value::Str(rules[j].name.as_str().into()))
-                })
+                self.segment_index_at(*i, at)?
+                    .into_iter()
+                    .map(|found| {
+                        found.map_or(Value::Null, |j| Value::Str(rules[j].name.as_str().into()))
+                    })
+                    .collect()
             }
             TExprKind::MetricAgg(..) => {
                 unreachable!("metric aggregates are evaluated by the metrics report")
             }
-            TExprKind::Neg(x) => {
-                let v = self.eval(x, sel)?;
-                v.into_iter().map(|v| negate(v, e)).collect::<Eval>()?
-            }
+            TExprKind::Neg(x) => self
+                .values(x, at)?
+                .into_iter()
+                .map(|v| negate(v, e))
+                .collect::<Eval>()?,
             TExprKind::Not(x) => self
-                .eval(x, sel)?
+                .values(x, at)?
                 .into_iter()
                 .map(|v| v.truth().map_or(Value::Null, |b| Value::Bool(!b)))
                 .collect(),
             TExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), a, b) => {
-                self.logic(*op, a, b, sel)?
+                self.logic(*op, a, b, at)?
             }
             TExprKind::Binary(op, a, b) => {
-                let x = self.eval(a, sel)?;
+                let x = self.values(a, at)?;
                 if let TExprKind::Const(c) = &b.kind {
                     // The common `x OP constant`: no vector of copies of the constant.
                     let c = Value::from(c);
@@ -131,185 +187,170 @@ impl<'a, 'w> Batch<'a, 'w> {
                         .map(|x| operate(*op, x, c.clone(), e))
                         .collect();
                 }
-                let y = self.eval(b, sel)?;
+                let y = self.values(b, at)?;
                 x.into_iter()
                     .zip(y)
                     .map(|(x, y)| operate(*op, x, y, e))
                     .collect::<Eval>()?
             }
-            TExprKind::In(x, items, negated) => self.in_list(x, items, *negated, sel)?,
+            TExprKind::In(x, items, negated) => self.in_list(x, items, *negated, at)?,
             TExprKind::Between(x, lo, hi, negated) => {
-                let (v, lo, hi) = (self.eval(x, sel)?, self.eval(lo, sel)?, self.eval(hi, sel)?);
-                (0..self.len)
+                let v = self.values(x, at)?;
+                let lo = self.values(lo, at)?;
+                let hi = self.values(hi, at)?;
+                (0..at.len())
                     .map(|k| between(&v[k], &lo[k], &hi[k], *negated))
                     .collect()
             }
             TExprKind::IsNull(x, negated) => self
-                .eval(x, sel)?
+                .values(x, at)?
                 .into_iter()
                 .map(|v| Value::Bool(v.is_null() != *negated))
                 .collect(),
             TExprKind::If(c, a, b) => {
-                let holds = self.holds(c, sel)?;
-                let otherwise: Vec<bool> = (0..self.len).map(|k| sel[k] && !holds[k]).collect();
-                let then = self.eval(a, &holds)?;
-                let other = self.eval(b, &otherwise)?;
-                then.into_iter()
-                    .zip(other)
-                    .zip(holds)
-                    .map(|((t, o), h)| if h { t } else { o })
+                let holds = self.truths(c, at)?;
+                let (then_at, else_at) = split(at, &holds);
+                let mut then = self.values(a, &then_at)?.into_iter();
+                let mut other = self.values(b, &else_at)?.into_iter();
+                holds
+                    .iter()
+                    .map(|&h| if h { then.next() } else { other.next() })
+                    .map(Option::unwrap_or_default)
                     .collect()
             }
             TExprKind::Call(f, args) => {
                 let mut columns = Vec::with_capacity(args.len());
                 for arg in args {
-                    columns.push(self.eval(arg, sel)?.into_iter());
+                    columns.push(self.values(arg, at)?.into_iter());
                 }
-                let mut out = Vec::with_capacity(self.len);
-                for &selected in sel {
+                let mut out = Vec::with_capacity(at.len());
+                for _ in at {
                     let values: Args = columns.iter_mut().flat_map(|c| c.next()).collect();
-                    out.push(if selected {
-                        world.apply(*f, values, e)?
-                    } else {
-                        Value::Null
-                    });
+                    out.push(world.apply(*f, values, e)?);
                 }
                 out
             }
         })
     }
 
-    /// Whether `e` is true for each selected entity (null counts as false).
-    pub fn holds(&mut self, e: &TExpr, sel: &Selection) -> Result<Vec<bool>, Overflow> {
-        Ok(self.eval(e, sel)?.iter().map(Value::holds).collect())
+    /// Whether `e` is true at each position of `at`.
+    fn truths(&mut self, e: &TExpr, at: &At) -> Result<Vec<bool>, Overflow> {
+        Ok(self.values(e, at)?.iter().map(Value::holds).collect())
     }
 
-    /// Segment membership of standalone segment `i`, for the selected entities.
-    pub fn segment(&mut self, i: usize, sel: &Selection) -> Result<Vec<bool>, Overflow> {
+    fn segment_at(&mut self, i: usize, at: &At) -> Result<Vec<bool>, Overflow> {
         if let Some((_, segments)) = &self.world.memberships {
             let column = &segments[i];
-            return Ok((0..self.len).map(|k| column[self.start + k]).collect());
-        }
-        let missing = self.missing(&self.segments[i], sel);
-        if let Some(missing) = missing {
-            let condition = &self.world.program().segments[i].condition;
-            let held = self.holds(condition, &missing)?;
-            remember(&mut self.segments[i], &missing, held, self.len);
-        }
-        Ok(self.segments[i].values.clone())
-    }
-
-    /// The index of each selected entity's segment in segmentation `i` (first match).
-    pub fn segment_index(
-        &mut self,
-        i: usize,
-        sel: &Selection,
-    ) -> Result<Vec<Option<usize>>, Overflow> {
-        if let Some((segmentations, _)) = &self.world.memberships {
-            let column = &segmentations[i];
-            return Ok((0..self.len)
-                .map(|k| column[self.start + k].map(usize::from))
+            return Ok(at
+                .iter()
+                .map(|&k| column[self.start + k as usize])
                 .collect());
         }
-        let missing = self.missing(&self.segmentations[i], sel);
-        if let Some(mut undecided) = missing {
-            let asked = undecided.clone();
+        let missing = missing(&self.segments[i], at);
+        if !missing.is_empty() {
+            let condition = &self.world.program().segments[i].condition;
+            let held = self.truths(condition, &missing)?;
+            remember(&mut self.segments[i], &missing, held, self.len);
+        }
+        Ok(recall(&self.segments[i], at))
+    }
+
+    fn segment_index_at(&mut self, i: usize, at: &At) -> Result<Vec<Option<usize>>, Overflow> {
+        if let Some((segmentations, _)) = &self.world.memberships {
+            let column = &segmentations[i];
+            return Ok(at
+                .iter()
+                .map(|&k| column[self.start + k as usize].map(usize::from))
+                .collect());
+        }
+        let missing = missing(&self.segmentations[i], at);
+        if !missing.is_empty() {
             let mut found = vec![None; self.len];
+            let mut undecided = missing.clone();
             let world = self.world;
             for (j, rule) in world.program().segmentations[i].rules.iter().enumerate() {
+                if undecided.is_empty() {
+                    break;
+                }
                 let matched = match &rule.condition {
-                    Some(c) => self.holds(c, &undecided)?,
-                    None => undecided.clone(),
+                    Some(c) => self.truths(c, &undecided)?,
+                    None => vec![true; undecided.len()],
                 };
-                for k in 0..self.len {
-                    if undecided[k] && matched[k] {
-                        found[k] = Some(j);
-                        undecided[k] = false;
+                for (&k, &m) in undecided.iter().zip(&matched) {
+                    if m {
+                        found[k as usize] = Some(j);
                     }
                 }
+                undecided = split(&undecided, &matched).1;
             }
-            remember(&mut self.segmentations[i], &asked, found, self.len);
+            let found = missing.iter().map(|&k| found[k as usize]).collect();
+            remember(&mut self.segmentations[i], &missing, found, self.len);
         }
-        Ok(self.segmentations[i].values.clone())
+        Ok(recall(&self.segmentations[i], at))
     }
 
-    /// The value of `let` `i` for each selected entity.
-    pub fn let_values(&mut self, i: usize, sel: &Selection) -> Eval {
+    fn let_at(&mut self, i: usize, at: &At) -> Eval {
         if let Some(column) = &self.world.lets[i] {
-            return Ok(self.read(sel, |e| column.get(e)));
+            return Ok(self.read(at, |e| column.get(e)));
         }
-        if let Some(missing) = self.missing(&self.lets[i], sel) {
+        let missing = missing(&self.lets[i], at);
+        if !missing.is_empty() {
             let expr = &self.world.program().lets[i].expr;
-            let values = self.eval(expr, &missing)?;
+            let values = self.values(expr, &missing)?;
             remember(&mut self.lets[i], &missing, values, self.len);
         }
-        let memo = &self.lets[i].values;
-        Ok(map_selected(sel, |k| memo[k].clone()))
+        Ok(recall(&self.lets[i], at))
     }
 
-    /// The selected entities a memo does not know yet, if any.
-    fn missing<T>(&self, memo: &Memo<T>, sel: &Selection) -> Option<Vec<bool>> {
-        let missing: Vec<bool> = (0..self.len)
-            .map(|k| sel[k] && !memo.known.get(k).copied().unwrap_or(false))
-            .collect();
-        missing.contains(&true).then_some(missing)
-    }
-
-    fn logic(&mut self, op: BinaryOp, a: &TExpr, b: &TExpr, sel: &Selection) -> Eval {
-        let x: Vec<Option<bool>> = self.eval(a, sel)?.iter().map(Value::truth).collect();
+    fn logic(&mut self, op: BinaryOp, a: &TExpr, b: &TExpr, at: &At) -> Eval {
+        let x: Vec<Option<bool>> = self.values(a, at)?.iter().map(Value::truth).collect();
         let decided: Vec<Option<Value>> = x.iter().map(|&x| short_circuit(op, x)).collect();
-        let rest: Vec<bool> = (0..self.len)
-            .map(|k| sel[k] && decided[k].is_none())
-            .collect();
-        let y = self.eval(b, &rest)?;
+        let undecided: Vec<bool> = decided.iter().map(Option::is_none).collect();
+        let rest = split(at, &undecided).0;
+        let mut y = self.values(b, &rest)?.into_iter();
         Ok(decided
             .into_iter()
             .zip(x)
-            .zip(y)
-            .zip(rest)
-            .map(|(((decided, x), y), rest)| match decided {
+            .map(|(decided, x)| match decided {
                 Some(v) => v,
-                None if rest => logic(op, x, y.truth()),
-                None => Value::Null,
+                None => logic(op, x, y.next().and_then(|y| y.truth())),
             })
             .collect())
     }
 
-    fn in_list(&mut self, x: &TExpr, items: &[TExpr], negated: bool, sel: &Selection) -> Eval {
-        let v = self.eval(x, sel)?;
-        let mut undecided: Vec<bool> = (0..self.len).map(|k| sel[k] && !v[k].is_null()).collect();
-        let mut saw_null = vec![false; self.len];
-        let mut out: Values = vec![Value::Null; self.len];
+    fn in_list(&mut self, x: &TExpr, items: &[TExpr], negated: bool, at: &At) -> Eval {
+        let v = self.values(x, at)?;
+        // Indices into `at` of the entities not decided yet.
+        let mut undecided: Vec<usize> = (0..at.len()).filter(|&i| !v[i].is_null()).collect();
+        let mut saw_null = vec![false; at.len()];
+        let mut out: Values = vec![Value::Null; at.len()];
         for item in items {
-            let w = self.eval(item, &undecided)?;
-            for k in 0..self.len {
-                if !undecided[k] {
-                    continue;
-                }
-                match compare(&v[k], &w[k]) {
-                    Some(Ordering::Equal) => {
-                        out[k] = Value::Bool(!negated);
-                        undecided[k] = false;
+            if undecided.is_empty() {
+                break;
+            }
+            let item_at: Vec<u32> = undecided.iter().map(|&i| at[i]).collect();
+            let w = self.values(item, &item_at)?;
+            let mut still = Vec::with_capacity(undecided.len());
+            for (&i, w) in undecided.iter().zip(&w) {
+                match compare(&v[i], w) {
+                    Some(Ordering::Equal) => out[i] = Value::Bool(!negated),
+                    None if w.is_null() => {
+                        saw_null[i] = true;
+                        still.push(i);
                     }
-                    None if w[k].is_null() => saw_null[k] = true,
-                    _ => {}
+                    _ => still.push(i),
                 }
             }
+            undecided = still;
         }
-        for k in 0..self.len {
-            if undecided[k] {
-                out[k] = no_match(saw_null[k], negated);
-            }
+        for i in undecided {
+            out[i] = no_match(saw_null[i], negated);
         }
         Ok(out)
     }
 
-    fn broadcast(&self, value: &Value, sel: &Selection) -> Values {
-        map_selected(sel, |_| value.clone())
-    }
-
-    fn read(&self, sel: &Selection, get: impl Fn(usize) -> Value) -> Values {
-        map_selected(sel, |k| get(self.start + k))
+    fn read(&self, at: &At, get: impl Fn(usize) -> Value) -> Values {
+        at.iter().map(|&k| get(self.start + k as usize)).collect()
     }
 }
 
@@ -322,24 +363,48 @@ fn memos<T>(n: usize) -> Vec<Memo<T>> {
         .collect()
 }
 
-/// `f(k)` for each selected position, null elsewhere.
-fn map_selected(sel: &Selection, f: impl Fn(usize) -> Value) -> Values {
-    sel.iter()
-        .enumerate()
-        .map(|(k, &s)| if s { f(k) } else { Value::Null })
+/// The positions marked in a whole-batch selection.
+fn positions(sel: &[bool]) -> Vec<u32> {
+    (0..sel.len() as u32).filter(|&k| sel[k as usize]).collect()
+}
+
+/// The positions of `at` where `keep` is true, and those where it is false.
+fn split(at: &At, keep: &[bool]) -> (Vec<u32>, Vec<u32>) {
+    let mut kept = Vec::new();
+    let mut dropped = Vec::new();
+    for (&k, &keep) in at.iter().zip(keep) {
+        if keep {
+            kept.push(k);
+        } else {
+            dropped.push(k);
+        }
+    }
+    (kept, dropped)
+}
+
+/// The positions of `at` a memo does not know yet.
+fn missing<T>(memo: &Memo<T>, at: &At) -> Vec<u32> {
+    at.iter()
+        .copied()
+        .filter(|&k| !memo.known.get(k as usize).copied().unwrap_or(false))
         .collect()
 }
 
-/// Stores the values computed for the entities in `computed`.
-fn remember<T: Default + Clone>(memo: &mut Memo<T>, computed: &[bool], values: Vec<T>, len: usize) {
+/// Stores the values computed at positions `at`.
+fn remember<T: Default + Clone>(memo: &mut Memo<T>, at: &At, values: Vec<T>, len: usize) {
     if memo.known.is_empty() {
         memo.known = vec![false; len];
         memo.values = vec![T::default(); len];
     }
-    for (k, value) in values.into_iter().enumerate() {
-        if computed[k] {
-            memo.values[k] = value;
-            memo.known[k] = true;
-        }
+    for (&k, value) in at.iter().zip(values) {
+        memo.values[k as usize] = value;
+        memo.known[k as usize] = true;
     }
+}
+
+/// The memoized values at positions `at` (all known).
+fn recall<T: Clone>(memo: &Memo<T>, at: &At) -> Vec<T> {
+    at.iter()
+        .map(|&k| memo.values[k as usize].clone())
+        .collect()
 }
