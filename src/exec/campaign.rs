@@ -10,11 +10,12 @@ use std::sync::Arc;
 use md5::{Digest, Md5};
 use rayon::slice::ParallelSliceMut;
 use rust_decimal::Decimal;
+use smallvec::SmallVec;
 
 use super::batch::Batch;
 use super::error::RunError;
 use super::eval::{Row, World};
-use super::parallel::{for_batches, map_chunks_in_order};
+use super::parallel::{for_batches, map_chunks};
 use super::value::{Value, total_order};
 use crate::check::hir::{Campaign, Do};
 use crate::check::types::{Ty, Type};
@@ -71,8 +72,8 @@ pub struct Candidate {
     pub variant: u16,
     /// Its cost if treated (0 for the holdout).
     pub cost: Decimal,
-    /// Its `rank by` values.
-    pub rank: Vec<Value>,
+    /// Its `rank by` values (most campaigns rank by one key: kept inline).
+    pub rank: SmallVec<[Value; 1]>,
 }
 
 /// What a report needs beyond the counts (kept only when the plan asks for details).
@@ -161,18 +162,18 @@ pub fn run_campaigns(
                 audience.as_mut(),
             )?;
             let ranked = walk(campaign, candidates, keys, &mut result);
-            if let Some(audience) = audience {
-                result.details = Some(CampaignDetails { audience, ranked });
-            }
+            // Without details, the candidates are freed here, before the actions are made.
+            result.details = audience.map(|audience| CampaignDetails { audience, ranked });
             result
                 .accepted
                 .par_sort_unstable_by_key(|&(e, _)| position[e as usize]);
             for &(e, _) in &result.accepted {
                 taken[e as usize] += 1;
             }
-            let emitted = map_chunks_in_order(&result.accepted, |chunk| emit(world, c, chunk))?;
-            for (action, row) in emitted {
-                actions[action].push(row);
+            for chunk in map_chunks(&result.accepted, |chunk| emit(world, c, chunk))? {
+                for (action, row) in chunk {
+                    actions[action].push(row);
+                }
             }
         }
         results.push(result);

@@ -144,8 +144,7 @@ pub fn run_with_progress<'h>(
     }
     let n = entity.keys.len();
     progress.stage("segments");
-    let (segmentations, segments) = segment_all(&world, n)?;
-    world.memberships = Some((segmentations.clone(), segments.clone()));
+    world.memberships = Some(segment_all(&world, n)?);
     progress.stage("campaigns");
     let (campaigns, actions) = campaign::run_campaigns(
         &world,
@@ -160,6 +159,8 @@ pub fn run_with_progress<'h>(
     } else {
         None
     };
+    // The row evaluator (explain, seg test) computes segments itself from here on.
+    let (segmentations, segments) = world.memberships.take().unwrap_or_default();
     Ok(Outcome {
         world,
         keys: entity.keys,

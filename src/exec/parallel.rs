@@ -38,17 +38,13 @@ where
     Ok(all)
 }
 
-/// `f` for each chunk of [`CHUNK`] items, in parallel; the results come back in the
-/// items' order.
-pub fn map_chunks_in_order<I, T, F>(items: &[I], f: F) -> Result<Vec<T>, RunError>
+/// `f` for each chunk of [`CHUNK`] items, in parallel; the chunks' results come back in
+/// the items' order.
+pub fn map_chunks<I, T, F>(items: &[I], f: F) -> Result<Vec<T>, RunError>
 where
     I: Sync,
     T: Send,
-    F: Fn(&[I]) -> Result<Vec<T>, RunError> + Sync + Send,
+    F: Fn(&[I]) -> Result<T, RunError> + Sync + Send,
 {
-    let chunks: Vec<Vec<T>> = items
-        .par_chunks(CHUNK)
-        .map(f)
-        .collect::<Result<_, RunError>>()?;
-    Ok(chunks.into_iter().flatten().collect())
+    items.par_chunks(CHUNK).map(f).collect()
 }
