@@ -571,6 +571,7 @@ impl Feeder<'_, '_> {
         let mut row = Row::new(hir, usize::MAX);
         row.event = vec![Value::Null; s.record.fields.len()];
         let mut key_text = String::new();
+        let mut last: (String, Option<usize>) = (String::new(), None);
         let mut reported = 0;
         while let Some(result) = reader.next_row(&mut row.event)? {
             part.counts.read += 1;
@@ -590,7 +591,15 @@ impl Feeder<'_, '_> {
                 .is_some_and(|d| d > self.world.as_of);
             let time = time.and_then(Value::as_datetime);
             let entity = match reader.cell_text(s.key_field) {
-                Some(text) if key_is_text => self.index.find(text),
+                // Events are often grouped by entity: the key of the row before is
+                // checked first.
+                Some(text) if key_is_text && text == last.0 => last.1,
+                Some(text) if key_is_text => {
+                    last.0.clear();
+                    last.0.push_str(text);
+                    last.1 = self.index.find(text);
+                    last.1
+                }
                 _ => lookup(&row.event[s.key_field], self.index, &mut key_text),
             };
             if after_as_of {
