@@ -16,7 +16,7 @@ use super::key_index::{KeyIndex, Keys};
 use super::parallel::concat_batches;
 use super::population;
 use super::progress::Progress;
-use super::read::{self, CsvReader, RowProblem, RowReader, Source};
+use super::read::{self, PlainCsvReader, RowProblem, RowReader, Source};
 use super::value::Value;
 use super::{FileCounts, RunInput};
 use crate::check::hir::{Const, Hir, TExpr, TExprKind};
@@ -228,7 +228,7 @@ pub fn load_entity(
             .par_iter()
             .map(|range| {
                 let fields = &hir.entity.fields;
-                let mut reader = CsvReader::open_range(
+                let mut reader = PlainCsvReader::open_range(
                     source.path(),
                     &hir.entity.name,
                     fields,
@@ -430,7 +430,7 @@ impl Streams<'_> {
                 ranges
                     .par_iter()
                     .map(|range| {
-                        let mut reader = CsvReader::open_range(
+                        let mut reader = PlainCsvReader::open_range(
                             path,
                             &record.name,
                             &record.fields,

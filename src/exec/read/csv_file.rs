@@ -1,8 +1,8 @@
-//! Exec stage, readers: RFC 4180 CSV with a header row (the `csv` crate).
+//! Exec stage, readers: RFC 4180 CSV with a header row (the `csv` crate). Large files
+//! without quotes are read in parts by [`super::plain_csv::PlainCsvReader`] instead.
 
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
-use std::ops::Range;
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use super::cell::CellParser;
@@ -11,7 +11,7 @@ use crate::check::hir::Field;
 use crate::exec::error::RunError;
 use crate::exec::value::Value;
 
-/// A CSV file (or a byte range of one) read row by row.
+/// A CSV file read row by row.
 pub struct CsvReader {
     path: PathBuf,
     reader: csv::Reader<Box<dyn Read + Send>>,
@@ -20,18 +20,19 @@ pub struct CsvReader {
     columns: Vec<(usize, CellParser)>,
     /// For each declared field: whether its value is stored in the row (or only checked).
     store: Vec<bool>,
-    /// Added to the reader's line numbers (the lines before a range).
-    first_line: u64,
 }
 
 impl CsvReader {
     /// Opens the file and matches its header against the declared fields.
     pub fn open(path: &Path, record: &str, fields: &[Field]) -> Result<CsvReader, RunError> {
         let file = File::open(path).map_err(|e| io_error(path, &e))?;
-        let mut reader = builder(true).from_reader(boxed(file));
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .from_reader(boxed(file));
         let header = reader
             .byte_headers()
-            .map_err(|e| csv_error(path, &e, 0))?
+            .map_err(|e| csv_error(path, &e))?
             .clone();
         let columns = match_columns(path, record, fields, &header)?;
         Ok(CsvReader {
@@ -40,29 +41,6 @@ impl CsvReader {
             record: csv::ByteRecord::new(),
             store: vec![true; columns.len()],
             columns,
-            first_line: 0,
-        })
-    }
-
-    /// Reads the rows in `range` of the file (which starts at 0, with the header, or at a
-    /// line start after it); line numbers are counted from `lines_before` + 1.
-    pub fn open_range(
-        path: &Path,
-        record: &str,
-        fields: &[Field],
-        range: Range<u64>,
-        lines_before: u64,
-    ) -> Result<CsvReader, RunError> {
-        let header = CsvReader::open(path, record, fields)?;
-        let mut file = File::open(path).map_err(|e| io_error(path, &e))?;
-        file.seek(SeekFrom::Start(range.start))
-            .map_err(|e| io_error(path, &e))?;
-        let reader =
-            builder(range.start == 0).from_reader(boxed(file.take(range.end - range.start)));
-        Ok(CsvReader {
-            reader,
-            first_line: lines_before,
-            ..header
         })
     }
 
@@ -70,12 +48,17 @@ impl CsvReader {
     pub fn lines_read(&self) -> u64 {
         self.reader.position().line().saturating_sub(1)
     }
-}
 
-fn builder(has_headers: bool) -> csv::ReaderBuilder {
-    let mut builder = csv::ReaderBuilder::new();
-    builder.has_headers(has_headers).flexible(false);
-    builder
+    /// For each declared field, its column and parser; and how many cells the header has
+    /// (every row must have as many).
+    pub(super) fn into_columns(mut self) -> Result<(Vec<(usize, CellParser)>, usize), RunError> {
+        let header_cells = self
+            .reader
+            .byte_headers()
+            .map_err(|e| csv_error(&self.path, &e))?
+            .len();
+        Ok((self.columns, header_cells))
+    }
 }
 
 fn boxed(read: impl Read + Send + 'static) -> Box<dyn Read + Send> {
@@ -153,34 +136,53 @@ impl RowReader for CsvReader {
         let more = self
             .reader
             .read_byte_record(&mut self.record)
-            .map_err(|e| csv_error(&self.path, &e, self.first_line))?;
+            .map_err(|e| csv_error(&self.path, &e))?;
         if !more {
             return Ok(None);
         }
-        let line = self.first_line + self.record.position().map_or(0, |p| p.line());
-        let cells = self.columns.iter_mut().zip(&self.store).zip(row.iter_mut());
-        for (((i, parser), &store), slot) in cells {
-            let bytes = self.record.get(*i).unwrap_or_default();
-            let parsed = match std::str::from_utf8(bytes) {
-                Ok(text) if store => parser.parse(text).map(|v| *slot = v),
-                Ok(text) => parser.check(text),
-                Err(_) => Err("the cell is not valid UTF-8".to_string()),
-            };
-            if let Err(problem) = parsed {
-                let value = String::from_utf8_lossy(bytes).into_owned();
-                return Ok(Some(Err(RowProblem {
-                    line,
-                    column: parser.name.clone(),
-                    value,
-                    problem,
-                })));
-            }
-        }
-        Ok(Some(Ok(line)))
+        let line = self.record.position().map_or(0, |p| p.line());
+        let record = &self.record;
+        let parsed = parse_fields(&mut self.columns, &self.store, row, line, |i| {
+            let bytes = record.get(i).unwrap_or_default();
+            std::str::from_utf8(bytes).map_err(|_| bytes)
+        });
+        Ok(Some(parsed.map(|()| line)))
     }
 }
 
-fn io_error(path: &Path, e: &std::io::Error) -> RunError {
+/// Fills `row` from the cells of the row at `line`: each declared field's cell is parsed,
+/// or only checked when the field is not stored. `cell(i)` is the text of column `i`, or
+/// its bytes when they are not valid UTF-8.
+pub(super) fn parse_fields<'a>(
+    columns: &mut [(usize, CellParser)],
+    store: &[bool],
+    row: &mut [Value],
+    line: u64,
+    cell: impl Fn(usize) -> Result<&'a str, &'a [u8]>,
+) -> Result<(), RowProblem> {
+    let fields = columns.iter_mut().zip(store).zip(row.iter_mut());
+    for (((i, parser), &store), slot) in fields {
+        let text = cell(*i);
+        let parsed = match text {
+            Ok(text) if store => parser.parse(text).map(|v| *slot = v),
+            Ok(text) => parser.check(text),
+            Err(_) => Err("the cell is not valid UTF-8".to_string()),
+        };
+        if let Err(problem) = parsed {
+            return Err(RowProblem {
+                line,
+                column: parser.name.clone(),
+                value: text
+                    .map_or_else(|b| String::from_utf8_lossy(b).into_owned(), str::to_string),
+                problem,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A file that cannot be read.
+pub(super) fn io_error(path: &Path, e: &std::io::Error) -> RunError {
     RunError::Io {
         action: "read",
         path: path.to_path_buf(),
@@ -188,14 +190,12 @@ fn io_error(path: &Path, e: &std::io::Error) -> RunError {
     }
 }
 
-fn csv_error(path: &Path, e: &csv::Error, lines_before: u64) -> RunError {
-    let line = lines_before + e.position().map_or(0, |p| p.line());
+fn csv_error(path: &Path, e: &csv::Error) -> RunError {
+    let line = e.position().map_or(0, |p| p.line());
     let problem = match e.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
-        } => {
-            format!("the row has {len} cells, but the header has {expected_len}")
-        }
+        } => cell_count_problem(*len, *expected_len),
         csv::ErrorKind::Io(io) => io.to_string(),
         _ => e.to_string(),
     };
@@ -204,4 +204,9 @@ fn csv_error(path: &Path, e: &csv::Error, lines_before: u64) -> RunError {
         line,
         problem,
     }
+}
+
+/// What is wrong with a row that has `cells` cells when the header has `header_cells`.
+pub(super) fn cell_count_problem(cells: u64, header_cells: u64) -> String {
+    format!("the row has {cells} cells, but the header has {header_cells}")
 }

@@ -7,6 +7,7 @@ mod cell;
 mod csv_file;
 mod memory;
 mod ndjson_file;
+mod plain_csv;
 mod split;
 
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use std::sync::Arc;
 
 pub use cell::{parse_date, parse_datetime, parse_decimal};
 pub use csv_file::CsvReader;
+pub use plain_csv::PlainCsvReader;
 pub use split::split_csv;
 
 use super::error::RunError;

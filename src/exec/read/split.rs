@@ -11,8 +11,9 @@ use std::path::Path;
 const MIN_SPLIT_BYTES: u64 = 8 << 20;
 
 /// The byte ranges of `parts` pieces of a CSV file (the first starting at 0, with the
-/// header), each ending just after a line end; `None` when the file is small, holds a
-/// quote character, or cannot be read (the ordinary reader then reports why).
+/// header), each ending just after the end of a row (see [`next_row_start`]); `None` when
+/// the file is small, holds a quote character, or cannot be read (the ordinary reader then
+/// reports why).
 pub fn split_csv(path: &Path, parts: u64) -> Option<Vec<Range<u64>>> {
     let size = std::fs::metadata(path).ok()?.len();
     if size < MIN_SPLIT_BYTES || parts < 2 || holds_quote(path).unwrap_or(true) {
@@ -20,7 +21,7 @@ pub fn split_csv(path: &Path, parts: u64) -> Option<Vec<Range<u64>>> {
     }
     let mut starts = vec![0];
     for k in 1..parts {
-        let start = next_line_start(path, size * k / parts).ok()?;
+        let start = next_row_start(path, size * k / parts).ok()?;
         if start > *starts.last()? && start < size {
             starts.push(start);
         }
@@ -51,23 +52,37 @@ fn holds_quote(path: &Path) -> std::io::Result<bool> {
     }
 }
 
-/// The offset just after the first line end at or after `from`.
-fn next_line_start(path: &Path, from: u64) -> std::io::Result<u64> {
+/// The offset just after the first row end at or after `from`: a line-end byte (`\n` or
+/// `\r`) right after a byte of a row. The csv crate numbers a row one past the `\n` bytes
+/// up to the first line-end byte after the row above it (the rest of a `\r\n`, and empty
+/// lines, are read with the next row), so a part that starts there numbers its rows, once
+/// the lines before it are added, as reading the whole file does.
+fn next_row_start(path: &Path, from: u64) -> std::io::Result<u64> {
     let mut file = File::open(path)?;
-    file.seek(SeekFrom::Start(from))?;
-    let mut reader = BufReader::with_capacity(1 << 16, file);
+    let mut offset = from.saturating_sub(1);
+    file.seek(SeekFrom::Start(offset))?;
     let mut buffer = vec![0u8; 1 << 16];
-    let mut offset = from;
+    let mut previous = b'\n';
     loop {
-        let n = reader.read(&mut buffer)?;
+        let n = file.read(&mut buffer)?;
         if n == 0 {
             return Ok(offset);
         }
-        if let Some(i) = memchr::memchr(b'\n', &buffer[..n]) {
-            return Ok(offset + i as u64 + 1);
+        for i in memchr::memchr2_iter(b'\n', b'\r', &buffer[..n]) {
+            let before = if i == 0 { previous } else { buffer[i - 1] };
+            let at = offset + i as u64;
+            if at >= from && !is_line_end(before) {
+                return Ok(at + 1);
+            }
         }
+        previous = buffer[n - 1];
         offset += n as u64;
     }
+}
+
+/// Whether a byte ends a CSV line (the csv crate takes `\r`, `\n` and `\r\n`).
+fn is_line_end(byte: u8) -> bool {
+    byte == b'\n' || byte == b'\r'
 }
 
 #[cfg(test)]
@@ -99,6 +114,37 @@ mod tests {
             bytes[ranges[1].start as usize - 1],
             b'\n',
             "a part starts after a line end"
+        );
+    }
+
+    #[test]
+    fn a_crlf_file_splits_after_the_carriage_return() {
+        let path = file_with("crlf", "c0001,12.50\r\n", 1_000_000);
+        let ranges = split_csv(&path, 2).unwrap_or_default();
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(ranges.len(), 2);
+        let start = ranges[1].start as usize;
+        assert_eq!(
+            &bytes[start - 2..start + 1],
+            b"0\r\n",
+            "the `\\n` starts the part"
+        );
+    }
+
+    #[test]
+    fn a_part_starts_after_the_first_line_end_byte_of_a_row() {
+        let path = std::env::temp_dir().join(format!("seg-split-{}-ends.csv", std::process::id()));
+        let _ = std::fs::write(&path, "id\nab\r\n\r\n\ncd\n");
+        let starts: Vec<u64> = [1, 3, 5, 6, 9, 13]
+            .iter()
+            .map(|&from| next_row_start(&path, from).unwrap_or_default())
+            .collect();
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(
+            starts,
+            [3, 6, 6, 13, 13, 13],
+            "not inside a line end or after an empty line"
         );
     }
 

@@ -1,0 +1,371 @@
+//! Exec stage, readers: a byte range of a CSV file that holds no `"` (the parts that
+//! [`super::split_csv`] makes), read without the `csv` crate.
+//!
+//! Without quotes, every line-end byte (`\n` or `\r`) ends a row and every `,` ends a cell.
+//! The file is read in blocks of whole lines whose UTF-8 is checked once per block; rows
+//! are found with `memchr` and their cells are slices of the block's text. The rows,
+//! values, bad cells, errors, line numbers and line counts are those [`CsvReader`] gives
+//! for the same bytes, quirks included: empty lines are skipped, and a row's line number
+//! is one more than the `\n` bytes up to the first line-end byte after the row above it
+//! (so a row after a `\r\n`, or after empty lines, gets a number below its own line's).
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Take};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use super::cell::CellParser;
+use super::csv_file::{CsvReader, cell_count_problem, io_error, parse_fields};
+use super::{RowProblem, RowReader};
+use crate::check::hir::Field;
+use crate::exec::error::RunError;
+use crate::exec::value::Value;
+
+/// How many bytes are read from the file at a time (a longer line is read in several).
+const BLOCK_BYTES: usize = 1 << 20;
+
+/// A byte range of a quote-free CSV file read row by row.
+pub struct PlainCsvReader {
+    path: PathBuf,
+    rows: Rows,
+    /// For each declared field: its column index and parser.
+    columns: Vec<(usize, CellParser)>,
+    /// For each declared field: whether its value is stored in the row (or only checked).
+    store: Vec<bool>,
+    /// How many cells the header has (every row must have as many).
+    header_cells: usize,
+    /// Whether the range starts with the header, not read yet.
+    header_ahead: bool,
+    /// Added to the line numbers within the range.
+    lines_before: u64,
+    /// Where the last row lies in the block.
+    row: Range<usize>,
+    /// Where each cell of the last row ends within it (at a `,` or the row's end).
+    cell_ends: Vec<usize>,
+    /// Where the reading of the last row began (for progress reports).
+    position: u64,
+}
+
+impl PlainCsvReader {
+    /// Reads the rows in `range` of the file, which must hold no `"`; the range starts at 0
+    /// (with the header) or just after the end of a row (see [`super::split_csv`]). Line
+    /// numbers are counted from `lines_before` + 1. The header is matched against the
+    /// declared fields as [`CsvReader::open`] does.
+    pub fn open_range(
+        path: &Path,
+        record: &str,
+        fields: &[Field],
+        range: Range<u64>,
+        lines_before: u64,
+    ) -> Result<PlainCsvReader, RunError> {
+        let (columns, header_cells) = CsvReader::open(path, record, fields)?.into_columns()?;
+        let mut file = File::open(path).map_err(|e| io_error(path, &e))?;
+        file.seek(SeekFrom::Start(range.start))
+            .map_err(|e| io_error(path, &e))?;
+        Ok(PlainCsvReader {
+            path: path.to_path_buf(),
+            rows: Rows::new(file.take(range.end.saturating_sub(range.start))),
+            store: vec![true; columns.len()],
+            columns,
+            header_cells,
+            header_ahead: range.start == 0,
+            lines_before,
+            row: 0..0,
+            cell_ends: Vec::new(),
+            position: 0,
+        })
+    }
+
+    /// How many lines the reader has gone through (at the end: all the lines it read).
+    pub fn lines_read(&self) -> u64 {
+        self.rows.line_ends
+    }
+
+    /// Moves to the next row (its bytes in `self.row`); its line number, or `None` at the end.
+    fn advance(&mut self) -> Result<Option<u64>, RunError> {
+        let start = self.rows.next_start;
+        self.position = start.byte;
+        self.cell_ends.clear();
+        match self.rows.next().map_err(|e| io_error(&self.path, &e))? {
+            Some(row) => {
+                self.row = row;
+                Ok(Some(self.lines_before + 1 + start.line_ends))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// Finds the cells of the row at `line`; a row without as many cells as the header
+    /// is an error (as the `csv` crate makes it).
+    fn split_cells(&mut self, line: u64) -> Result<(), RunError> {
+        let bytes = &self.rows.block.bytes()[self.row.clone()];
+        push_commas(bytes, &mut self.cell_ends);
+        self.cell_ends.push(bytes.len());
+        if self.cell_ends.len() == self.header_cells {
+            return Ok(());
+        }
+        Err(RunError::BadFile {
+            path: self.path.clone(),
+            line,
+            problem: cell_count_problem(self.cell_ends.len() as u64, self.header_cells as u64),
+        })
+    }
+
+    /// Parses the declared fields of the row at `line` into `row`.
+    fn parse_row(&mut self, line: u64, row: &mut [Value]) -> Result<(), RowProblem> {
+        let ends = &self.cell_ends;
+        match self.rows.text(self.row.clone()) {
+            Ok(text) => parse_fields(&mut self.columns, &self.store, row, line, |i| {
+                Ok(cell_range(ends, i)
+                    .and_then(|r| text.get(r))
+                    .unwrap_or_default())
+            }),
+            Err(bytes) => parse_fields(&mut self.columns, &self.store, row, line, |i| {
+                let cell = cell_range(ends, i).map_or(&[][..], |r| &bytes[r]);
+                std::str::from_utf8(cell).map_err(|_| cell)
+            }),
+        }
+    }
+}
+
+/// Pushes the offset of each `,` in `bytes` to `offsets`, looking at eight bytes at a time
+/// (cells are short: finding each `,` with `memchr` costs more).
+fn push_commas(bytes: &[u8], offsets: &mut Vec<usize>) {
+    const COMMAS: u64 = u64::from_ne_bytes([b','; 8]);
+    let mut words = bytes.chunks_exact(8);
+    let mut base = 0;
+    for word in &mut words {
+        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        let mut commas = zero_bytes(word ^ COMMAS);
+        while commas != 0 {
+            offsets.push(base + commas.trailing_zeros() as usize / 8);
+            commas &= commas - 1;
+        }
+        base += 8;
+    }
+    let rest = words.remainder().iter().enumerate();
+    offsets.extend(rest.filter(|(_, b)| **b == b',').map(|(i, _)| base + i));
+}
+
+/// The high bit of each byte of `word` that is zero (and no other bit).
+fn zero_bytes(word: u64) -> u64 {
+    const LOW_BITS: u64 = u64::from_ne_bytes([0x7f; 8]);
+    !(((word & LOW_BITS).wrapping_add(LOW_BITS)) | word | LOW_BITS)
+}
+
+/// Where cell `i` of a row lies in it, given where each cell ends.
+fn cell_range(ends: &[usize], i: usize) -> Option<Range<usize>> {
+    let start = match i {
+        0 => 0,
+        _ => ends.get(i - 1)? + 1,
+    };
+    Some(start..*ends.get(i)?)
+}
+
+impl RowReader for PlainCsvReader {
+    fn store_only(&mut self, store: &[bool]) {
+        self.store = store.to_vec();
+    }
+
+    fn cell_text(&self, i: usize) -> Option<&str> {
+        let cell = cell_range(&self.cell_ends, self.columns[i].0)?;
+        let start = self.row.start;
+        self.rows.text(start + cell.start..start + cell.end).ok()
+    }
+
+    fn position(&self) -> u64 {
+        self.position
+    }
+
+    fn next_row(&mut self, row: &mut [Value]) -> Result<Option<Result<u64, RowProblem>>, RunError> {
+        if self.header_ahead {
+            self.header_ahead = false;
+            self.advance()?;
+        }
+        let Some(line) = self.advance()? else {
+            return Ok(None);
+        };
+        self.split_cells(line)?;
+        Ok(Some(self.parse_row(line, row).map(|()| line)))
+    }
+}
+
+/// A place in the range, as the `csv` crate marks where the reading of a row begins:
+/// just after the first line-end byte of the row above (the rest of a `\r\n`, and empty
+/// lines, are read with the next row).
+#[derive(Debug, Clone, Copy, Default)]
+struct Mark {
+    /// The `\n` bytes before it.
+    line_ends: u64,
+    /// Its offset.
+    byte: u64,
+}
+
+/// The rows of a range: the non-empty runs of bytes between line-end bytes, read a block
+/// of whole lines at a time.
+struct Rows {
+    file: Take<File>,
+    /// The lines read.
+    block: Block,
+    /// Where the bytes of the block not read yet start.
+    next: usize,
+    /// The offset of the block in the range.
+    block_offset: u64,
+    /// The start of the line after the block, read but not ended yet.
+    partial: Vec<u8>,
+    /// Whether the file has no more bytes.
+    at_end: bool,
+    /// The `\n` bytes read so far.
+    line_ends: u64,
+    /// Where the reading of the next row begins.
+    next_start: Mark,
+}
+
+impl Rows {
+    fn new(file: Take<File>) -> Rows {
+        Rows {
+            file,
+            block: Block::Bytes(Vec::new()),
+            next: 0,
+            block_offset: 0,
+            partial: Vec::new(),
+            at_end: false,
+            line_ends: 0,
+            next_start: Mark::default(),
+        }
+    }
+
+    /// Where the next row lies in the block (valid until the next call), or `None` at the end.
+    fn next(&mut self) -> std::io::Result<Option<Range<usize>>> {
+        loop {
+            let bytes = self.block.bytes();
+            if let Some(i) = memchr::memchr2(b'\n', b'\r', &bytes[self.next..]) {
+                let row = self.next..self.next + i;
+                self.line_ends += u64::from(bytes[row.end] == b'\n');
+                self.next = row.end + 1;
+                if !row.is_empty() {
+                    self.next_start = self.mark();
+                    return Ok(Some(row));
+                }
+            } else if self.next < bytes.len() {
+                let row = self.next..bytes.len();
+                self.next = row.end;
+                self.next_start = self.mark();
+                return Ok(Some(row));
+            } else if self.at_end {
+                return Ok(None);
+            } else {
+                self.read_block()?;
+            }
+        }
+    }
+
+    /// The text in `range` of the block, or its bytes when they are not valid UTF-8.
+    fn text(&self, range: Range<usize>) -> Result<&str, &[u8]> {
+        match &self.block {
+            Block::Text(text) => text.get(range).ok_or(&[]),
+            Block::Bytes(bytes) => {
+                let bytes = bytes.get(range).unwrap_or_default();
+                std::str::from_utf8(bytes).map_err(|_| bytes)
+            }
+        }
+    }
+
+    /// Where the bytes not read yet begin.
+    fn mark(&self) -> Mark {
+        Mark {
+            line_ends: self.line_ends,
+            byte: self.block_offset + self.next as u64,
+        }
+    }
+
+    /// Replaces the block (all read) with the next lines: the partial line, and what
+    /// follows it up to the last line end in a block's worth of bytes (or the file's end).
+    fn read_block(&mut self) -> std::io::Result<()> {
+        let mut bytes = std::mem::replace(&mut self.block, Block::Bytes(Vec::new())).into_bytes();
+        self.block_offset += bytes.len() as u64;
+        self.next = 0;
+        bytes.clear();
+        bytes.append(&mut self.partial);
+        loop {
+            let start = bytes.len();
+            let read = (&mut self.file)
+                .take(BLOCK_BYTES as u64)
+                .read_to_end(&mut bytes)?;
+            if read == 0 {
+                self.at_end = true;
+                break;
+            }
+            if let Some(last) = memchr::memrchr2(b'\n', b'\r', &bytes[start..]) {
+                self.partial.extend_from_slice(&bytes[start + last + 1..]);
+                bytes.truncate(start + last + 1);
+                break;
+            }
+        }
+        self.block = Block::new(bytes);
+        Ok(())
+    }
+}
+
+/// Whole lines read from the file: text when they are all valid UTF-8 (checked once for
+/// the block; rows and cells are then slices of it), else bytes (each row checked alone).
+enum Block {
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+impl Block {
+    fn new(bytes: Vec<u8>) -> Block {
+        match String::from_utf8(bytes) {
+            Ok(text) => Block::Text(text),
+            Err(e) => Block::Bytes(e.into_bytes()),
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Block::Text(text) => text.as_bytes(),
+            Block::Bytes(bytes) => bytes,
+        }
+    }
+
+    fn into_bytes(self) -> Vec<u8> {
+        match self {
+            Block::Text(text) => text.into_bytes(),
+            Block::Bytes(bytes) => bytes,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The offsets of the commas in `bytes`, one byte at a time.
+    fn commas_one_by_one(bytes: &[u8]) -> Vec<usize> {
+        (0..bytes.len()).filter(|&i| bytes[i] == b',').collect()
+    }
+
+    #[test]
+    fn commas_are_found_at_every_offset_next_to_any_byte() {
+        for neighbour in [b'a', b'-', b'+', 0, 0x2c ^ 0x80, 0xff, b'\r'] {
+            for len in 0..40 {
+                for comma in 0..len {
+                    let mut bytes = vec![neighbour; len];
+                    bytes[comma] = b',';
+                    bytes[len - 1 - comma / 2] = b',';
+                    let mut found = Vec::new();
+                    push_commas(&bytes, &mut found);
+                    assert_eq!(found, commas_one_by_one(&bytes), "in {bytes:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_word_full_of_commas_is_appended_in_order() {
+        let mut found = vec![99];
+        push_commas(b",,,,,,,,,,", &mut found);
+        assert_eq!(found, [99, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    }
+}
