@@ -317,7 +317,9 @@ fn join_entity_parts(
                 table.counts.rejects += 1;
                 rejects.reject(path, problem)?;
             }
-            if let Some(e) = table.index.find(&table.keys, &key) {
+            table.keys.push(key);
+            if let Err(e) = table.index.insert(&table.keys, table.keys.len() as u32 - 1) {
+                let key = table.keys.pop().unwrap_or_default();
                 table.counts.rejects += 1;
                 let problem = RowProblem {
                     line,
@@ -332,8 +334,6 @@ fn join_entity_parts(
                 kept.push(false);
                 continue;
             }
-            table.keys.push(key);
-            table.index.insert(&table.keys, table.keys.len() as u32 - 1);
             first_line.push(line);
             kept.push(true);
         }
@@ -591,13 +591,17 @@ impl Feeder<'_, '_> {
                 .is_some_and(|d| d > self.world.as_of);
             let time = time.and_then(Value::as_datetime);
             let entity = match reader.cell_text(s.key_field) {
-                // Events are often grouped by entity: the key of the row before is
-                // checked first.
+                // Events are often grouped by entity, and in the entity file's order:
+                // the key of the row before, then the entity after it, are tried first.
                 Some(text) if key_is_text && text == last.0 => last.1,
                 Some(text) if key_is_text => {
                     last.0.clear();
                     last.0.push_str(text);
-                    last.1 = self.index.find(text);
+                    let next = last.1.map_or(0, |e| e + 1);
+                    last.1 = match self.index.keys.get(next) {
+                        Some(key) if **key == *text => Some(next),
+                        _ => self.index.find(text),
+                    };
                     last.1
                 }
                 _ => lookup(&row.event[s.key_field], self.index, &mut key_text),
