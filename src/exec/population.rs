@@ -40,13 +40,21 @@ pub fn compute(func: PopFunc, values: &[Value]) -> PopValue {
 
 /// The non-null values with their entity, in [`total_order`] (ties in entity order).
 ///
-/// Ints, dates and exact numbers are sorted as plain keys on all cores, other
+/// Ints, dates and exact numbers (as digits when they share a scale) are sorted as plain
+/// keys on all cores, other
 /// values by [`total_order`]. Sorting `(key, entity)` pairs makes the order unique, so it
 /// never depends on the number of threads.
 fn sort_non_null(values: &[Value]) -> Vec<(usize, &Value)> {
     let order = keyed(values, int_key)
         .or_else(|| keyed(values, time_key))
         .map(sorted_entities)
+        .or_else(|| {
+            let scale = values.iter().find_map(|v| match v {
+                Value::Decimal(d) => Some(d.scale()),
+                _ => None,
+            })?;
+            keyed(values, |v| mantissa(v, scale)).map(sorted_entities)
+        })
         .or_else(|| keyed(values, Value::as_decimal).map(sorted_entities))
         .unwrap_or_else(|| {
             let mut order: Vec<u32> = (0..values.len() as u32)
@@ -76,6 +84,16 @@ fn keyed<K>(values: &[Value], key: impl Fn(&Value) -> Option<K>) -> Option<Vec<(
 fn int_key(value: &Value) -> Option<i64> {
     match value {
         Value::Int(n) => Some(*n),
+        _ => None,
+    }
+}
+
+/// An exact number with `scale` decimal places as its digits (an int is one with none):
+/// numbers of one scale order as their digits.
+fn mantissa(value: &Value, scale: u32) -> Option<i128> {
+    match value {
+        Value::Decimal(d) if d.scale() == scale => Some(d.mantissa()),
+        Value::Int(n) if scale == 0 => Some(i128::from(*n)),
         _ => None,
     }
 }

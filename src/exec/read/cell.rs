@@ -107,6 +107,9 @@ fn parse_int(text: &str) -> Result<i64, String> {
 /// A plain decimal: optional sign, digits, optional point and digits. No exponent,
 /// no thousands separators.
 pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
+    if let Some(d) = fast_decimal(text.as_bytes()) {
+        return Ok(d);
+    }
     let body = text.strip_prefix(['-', '+']).unwrap_or(text);
     let (whole, frac) = body.split_once('.').unwrap_or((body, ""));
     let plain = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
@@ -116,6 +119,33 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     }
     Decimal::from_str_exact(text)
         .map_err(|_| format!("`{text}` has more digits than a decimal holds (28)"))
+}
+
+/// A plain decimal of at most 18 digits, read without a general parser (the common
+/// case); `None` for anything else, which the general path reads or rejects.
+fn fast_decimal(b: &[u8]) -> Option<Decimal> {
+    let (negative, body) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    let point = body.iter().position(|&c| c == b'.');
+    let (whole, frac) = match point {
+        Some(p) => (&body[..p], &body[p + 1..]),
+        None => (body, &body[..0]),
+    };
+    if whole.is_empty() || (point.is_some() && frac.is_empty()) || whole.len() + frac.len() > 18 {
+        return None;
+    }
+    let mut digits = whole.iter().chain(frac);
+    let mantissa = digits.try_fold(0i64, |n, &c| {
+        c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
+    })?;
+    if negative && mantissa == 0 {
+        return None;
+    }
+    let mantissa = if negative { -mantissa } else { mantissa };
+    Some(Decimal::new(mantissa, frac.len() as u32))
 }
 
 fn parse_float(text: &str) -> Result<f64, String> {
@@ -215,4 +245,38 @@ fn digits(b: &[u8]) -> Option<u32> {
     b.iter().try_fold(0u32, |n, &c| {
         c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
     })
+}
+
+#[cfg(test)]
+mod decimal_tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_decimal_path_reads_exactly_what_the_general_parser_reads() {
+        let cases = [
+            "0",
+            "12",
+            "59.72",
+            "1.50",
+            "-1.5",
+            "+3",
+            "007.50",
+            "0.000",
+            "-12.30",
+            "123456789012345678",
+            "12345678901234567.8",
+            "1234567890123456789",
+        ];
+        for text in cases {
+            let general = Decimal::from_str_exact(text).map(|d| (d, d.scale(), d.to_string()));
+            let fast = fast_decimal(text.as_bytes()).map(|d| (d, d.scale(), d.to_string()));
+            match fast {
+                Some(fast) => assert_eq!(Ok(fast), general, "{text}"),
+                None => assert!(text.len() > 18, "{text} should take the fast path"),
+            }
+        }
+        for text in ["-0.0", "1.", ".5", "1e5", "1,5", "", "-", "1.2.3"] {
+            assert_eq!(fast_decimal(text.as_bytes()), None, "{text}");
+        }
+    }
 }
