@@ -19,7 +19,7 @@ use super::progress::Progress;
 use super::read::{self, PlainCsvReader, RowProblem, RowReader, Source};
 use super::value::Value;
 use super::{FileCounts, RunInput};
-use crate::check::hir::{Const, Hir, TExpr, TExprKind};
+use crate::check::hir::{Const, Field, Hir, TExpr, TExprKind};
 use crate::check::suggest::help_for;
 use crate::check::types::{Ty, Type};
 use crate::plan::{Stage, StreamPass};
@@ -219,29 +219,16 @@ pub fn load_entity(
     rejects: &mut RejectSink,
 ) -> Result<EntityTable, RunError> {
     let keep = rejects.capacity();
-    let parts = match source {
-        Source::File(path) if !is_ndjson(path) => read::split_csv(path, PARTS),
-        _ => None,
-    };
-    let parts = match parts {
-        Some(ranges) => ranges
-            .par_iter()
-            .map(|range| {
-                let fields = &hir.entity.fields;
-                let mut reader = PlainCsvReader::open_range(
-                    source.path(),
-                    &hir.entity.name,
-                    fields,
-                    range.clone(),
-                    0,
-                )?;
-                let part = read_entity_part(hir, &mut reader, keep)?;
-                Ok(EntityPart {
-                    lines_spanned: reader.lines_read(),
-                    ..part
-                })
-            })
-            .collect(),
+    let (name, fields) = (&hir.entity.name, &hir.entity.fields);
+    let in_parts = in_parts(source, name, fields, |reader| {
+        let part = read_entity_part(hir, reader, keep)?;
+        Ok(EntityPart {
+            lines_spanned: reader.lines_read(),
+            ..part
+        })
+    });
+    let parts = match in_parts {
+        Some(parts) => parts,
         None => {
             let mut reader = reader;
             vec![read_entity_part(hir, reader.as_mut(), keep)]
@@ -412,10 +399,6 @@ impl Streams<'_> {
         let stream = pass.stream;
         let record = &world.hir.streams[stream].record;
         self.progress.file(&record.name, self.files[stream].size());
-        let ranges = match &self.files[stream] {
-            Source::File(path) if !is_ndjson(path) => read::split_csv(path, PARTS),
-            _ => None,
-        };
         let feeder = Feeder {
             world,
             pass,
@@ -424,28 +407,22 @@ impl Streams<'_> {
             done: AtomicU64::new(0),
             keep: self.rejects.capacity(),
         };
-        let parts = match ranges {
-            Some(ranges) => {
-                let path = self.files[stream].path();
-                ranges
-                    .par_iter()
-                    .map(|range| {
-                        let mut reader = PlainCsvReader::open_range(
-                            path,
-                            &record.name,
-                            &record.fields,
-                            range.clone(),
-                            0,
-                        )?;
-                        let part = feeder.feed(&mut reader)?;
-                        Ok(Part {
-                            lines: reader.lines_read(),
-                            ..part
-                        })
-                    })
-                    .collect::<Vec<Result<Part, RunError>>>()
-            }
+        let in_parts = in_parts(
+            &self.files[stream],
+            &record.name,
+            &record.fields,
+            |reader| {
+                let part = feeder.feed(reader)?;
+                Ok(Part {
+                    lines: reader.lines_read(),
+                    ..part
+                })
+            },
+        );
+        let parts = match in_parts {
+            Some(parts) => parts,
             None => {
+                feeder.done.store(0, AtomicOrdering::Relaxed);
                 let mut reader = match self.readers[stream].take() {
                     Some(reader) if pass.first => reader,
                     _ => read::open(&self.files[stream], &record.name, &record.fields)?,
@@ -513,6 +490,33 @@ fn empty_values(world: &World, pass: &StreamPass) -> Vec<Value> {
             Accumulator::empty_value(agg.func, agg.field.map(|f| &record.fields[f].ty.ty))
         })
         .collect()
+}
+
+/// `read` over each part of a large CSV file, on all cores, in file order; `None` when the
+/// file is not split (small, NDJSON, rows in memory) or a part met a `"` (a quoted cell
+/// may hold a line end, so the parts may be cut wrong): the caller then reads the file in
+/// one piece.
+fn in_parts<T: Send>(
+    source: &Source,
+    record: &str,
+    fields: &[Field],
+    read: impl Fn(&mut PlainCsvReader) -> Result<T, RunError> + Sync,
+) -> Option<Vec<Result<T, RunError>>> {
+    let path = match source {
+        Source::File(path) if !is_ndjson(path) => path,
+        _ => return None,
+    };
+    let parts: Vec<(Result<T, RunError>, bool)> = read::split_csv(path, PARTS)?
+        .par_iter()
+        .map(
+            |range| match PlainCsvReader::open_range(path, record, fields, range.clone(), 0) {
+                Ok(mut reader) => (read(&mut reader), reader.found_quote()),
+                Err(e) => (Err(e), false),
+            },
+        )
+        .collect();
+    let quoted = parts.iter().any(|(_, quoted)| *quoted);
+    (!quoted).then(|| parts.into_iter().map(|(part, _)| part).collect())
 }
 
 /// How many parts a large CSV events file is read in, in parallel. Fixed, so that results

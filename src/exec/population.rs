@@ -2,7 +2,7 @@
 
 use std::cmp::Ordering;
 
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -41,9 +41,8 @@ pub fn compute(func: PopFunc, values: &[Value]) -> PopValue {
 /// The non-null values with their entity, in [`total_order`] (ties in entity order).
 ///
 /// Ints, dates and exact numbers (as digits when they share a scale) are sorted as plain
-/// keys on all cores, other
-/// values by [`total_order`]. Sorting `(key, entity)` pairs makes the order unique, so it
-/// never depends on the number of threads.
+/// keys, other values by [`total_order`], all on all cores. Sorting `(key, entity)` pairs
+/// makes the order unique, so it never depends on the number of threads.
 fn sort_non_null(values: &[Value]) -> Vec<(usize, &Value)> {
     let order = keyed(values, int_key)
         .or_else(|| keyed(values, time_key))
@@ -66,15 +65,18 @@ fn sort_non_null(values: &[Value]) -> Vec<(usize, &Value)> {
             order
         });
     order
-        .into_iter()
+        .into_par_iter()
         .map(|e| (e as usize, &values[e as usize]))
         .collect()
 }
 
 /// `(key(value), entity)` for every non-null value, if `key` takes them all.
-fn keyed<K>(values: &[Value], key: impl Fn(&Value) -> Option<K>) -> Option<Vec<(K, u32)>> {
+fn keyed<K: Send>(
+    values: &[Value],
+    key: impl Fn(&Value) -> Option<K> + Sync,
+) -> Option<Vec<(K, u32)>> {
     values
-        .iter()
+        .par_iter()
         .enumerate()
         .filter(|(_, v)| !v.is_null())
         .map(|(e, v)| Some((key(v)?, e as u32)))
@@ -110,7 +112,7 @@ fn time_key(value: &Value) -> Option<i64> {
 
 fn sorted_entities<K: Ord + Send>(mut keys: Vec<(K, u32)>) -> Vec<u32> {
     keys.par_sort_unstable();
-    keys.into_iter().map(|(_, e)| e).collect()
+    keys.into_par_iter().map(|(_, e)| e).collect()
 }
 
 /// One value per entity from `(below, N)`: `below` counts the non-null values strictly

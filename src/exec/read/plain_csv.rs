@@ -76,6 +76,12 @@ impl PlainCsvReader {
         })
     }
 
+    /// Whether it stopped at a `"`: the range is then not quote-free, and its rows must be
+    /// read by [`CsvReader`] instead (it returns no row from the block that holds it on).
+    pub fn found_quote(&self) -> bool {
+        self.rows.quoted
+    }
+
     /// How many lines the reader has gone through (at the end: all the lines it read).
     pub fn lines_read(&self) -> u64 {
         self.rows.line_ends
@@ -213,8 +219,10 @@ struct Rows {
     block_offset: u64,
     /// The start of the line after the block, read but not ended yet.
     partial: Vec<u8>,
-    /// Whether the file has no more bytes.
+    /// Whether the file has no more bytes (or no more quote-free bytes).
     at_end: bool,
+    /// Whether a block held a `"` (reading stops there).
+    quoted: bool,
     /// The `\n` bytes read so far.
     line_ends: u64,
     /// Where the reading of the next row begins.
@@ -230,6 +238,7 @@ impl Rows {
             block_offset: 0,
             partial: Vec::new(),
             at_end: false,
+            quoted: false,
             line_ends: 0,
             next_start: Mark::default(),
         }
@@ -301,6 +310,11 @@ impl Rows {
                 bytes.truncate(start + last + 1);
                 break;
             }
+        }
+        if memchr::memchr(b'"', &bytes).is_some() {
+            self.quoted = true;
+            self.at_end = true;
+            bytes.clear();
         }
         self.block = Block::new(bytes);
         Ok(())
