@@ -408,3 +408,70 @@ fn a_bad_row_late_in_a_large_file_is_reported_at_its_physical_line() {
         "line {line}:\n{stderr}"
     );
 }
+
+#[test]
+fn a_large_entity_file_read_in_parts_reports_duplicates_and_bad_rows_at_their_lines() {
+    // 200,000 customers (about 10 MB) are read in two parts; a key repeated in the second
+    // part and a bad date there are reported at their physical lines, in line order.
+    let data = data_100k();
+    let dir = tmp("entity_in_parts");
+    std::fs::create_dir_all(&dir).expect("folder");
+    let customers = std::fs::read_to_string(data.join("customers.csv")).expect("customers");
+    let mut lines: Vec<String> = customers.lines().map(String::from).collect();
+    let originals: Vec<String> = lines[1..].to_vec();
+    for row in &originals {
+        lines.push(row.replacen('C', "D", 1));
+    }
+    let duplicate_of = 3; // 0-based: file line 4
+    let duplicate_at = lines.len() - 20;
+    lines[duplicate_at] = lines[duplicate_of].clone();
+    let bad_at = lines.len() - 10;
+    lines[bad_at] = lines[bad_at].replacen(",20", ",2O", 1);
+    let file = dir.join("customers.csv");
+    let text = lines.join("\n") + "\n";
+    assert!(text.len() > 8 << 20, "the file is large enough to be split");
+    std::fs::write(&file, text).expect("write customers");
+    let out = dir.join("out");
+    let output = Command::new(env!("CARGO_BIN_EXE_seg"))
+        .arg("run")
+        .arg(shared().join("bench.seg"))
+        .arg(format!("--data=customer={}", file.display()))
+        .arg(format!(
+            "--data=orders={}",
+            data.join("orders.csv").display()
+        ))
+        .arg(format!(
+            "--data=messages={}",
+            data.join("messages.csv").display()
+        ))
+        .args(["--as-of", AS_OF, "-q", "--max-rejects", "5", "--out"])
+        .arg(&out)
+        .output()
+        .expect("seg runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (_, rejects) = read_csv(&out.join("rejects.csv"));
+    let at: Vec<(&str, &str, &str)> = rejects
+        .iter()
+        .map(|r| (r[1].as_str(), r[2].as_str(), r[4].as_str()))
+        .collect();
+    let key = lines[duplicate_of].split(',').next().unwrap_or_default();
+    let duplicate = format!("duplicate key `{key}` (first on line {})", duplicate_of + 1);
+    assert_eq!(at.len(), 2, "{at:?}");
+    assert_eq!(
+        at[0],
+        (
+            (duplicate_at + 1).to_string().as_str(),
+            "customer_id",
+            duplicate.as_str()
+        )
+    );
+    assert_eq!(
+        (at[1].0, at[1].1),
+        ((bad_at + 1).to_string().as_str(), "signup_date")
+    );
+    assert_eq!(summary(&out)["entities"], (originals.len() * 2 - 2) as u64);
+}
