@@ -1,6 +1,6 @@
 //! Exec stage: the state of `mode` aggregates — each distinct value stored once per
-//! aggregate, and per entity only small `(value id, count)` pairs, inline for up to four
-//! distinct values.
+//! aggregate, and per entity only small `(value id, count)` pairs, packed in 4 bytes and
+//! inline for up to six distinct values while ids and counts are small.
 
 use std::cmp::Ordering;
 
@@ -46,13 +46,94 @@ impl From<&Value> for Key {
 pub struct ModeCounts {
     values: Vec<Value>,
     ids: FxHashMap<Key, u32>,
-    counts: Vec<SmallVec<[(u32, u32); 4]>>,
+    counts: Counts,
+}
+
+/// The `(value id, count)` pairs of each entity.
+///
+/// While ids stay below 256 and counts below 2^24 (a category, a channel, a day of the
+/// week...), a pair is packed in 4 bytes and six of them are kept inline: about 50 bytes
+/// per entity for the benchmark's twelve categories, instead of 90 with 8-byte pairs.
+/// The first id or count that does not fit turns every entity's pairs wide.
+#[derive(Debug)]
+enum Counts {
+    /// Id in the low 8 bits, count in the high 24.
+    Narrow(Vec<SmallVec<[u32; 6]>>),
+    /// Id and count.
+    Wide(Vec<SmallVec<[(u32, u32); 4]>>),
+}
+
+impl Default for Counts {
+    fn default() -> Counts {
+        Counts::Narrow(Vec::new())
+    }
+}
+
+/// The largest count a narrow pair holds.
+const NARROW_COUNT: u32 = (1 << 24) - 1;
+
+impl Counts {
+    /// Adds `n` to the count of `id` for `slot`; `false` (and nothing added) when the
+    /// result does not fit a narrow pair.
+    fn add(&mut self, slot: usize, id: u32, n: u32) -> bool {
+        match self {
+            Counts::Narrow(counts) => {
+                let pairs = &mut counts[slot];
+                let found = pairs.iter_mut().find(|p| **p & 0xff == id);
+                let count = found.as_ref().map_or(0, |p| **p >> 8);
+                if id > 0xff || n > NARROW_COUNT - count {
+                    return false;
+                }
+                match found {
+                    Some(p) => *p = id | (count + n) << 8,
+                    None => pairs.push(id | n << 8),
+                }
+            }
+            Counts::Wide(counts) => {
+                let pairs = &mut counts[slot];
+                match pairs.iter_mut().find(|(v, _)| *v == id) {
+                    Some((_, c)) => *c = c.saturating_add(n),
+                    None => pairs.push((id, n)),
+                }
+            }
+        }
+        true
+    }
+
+    /// Turns narrow pairs wide.
+    fn widen(&mut self) {
+        if let Counts::Narrow(counts) = self {
+            let wide = counts
+                .iter()
+                .map(|pairs| pairs.iter().map(|&p| (p & 0xff, p >> 8)).collect())
+                .collect();
+            *self = Counts::Wide(wide);
+        }
+    }
+
+    /// `f` of each slot's pairs, in slot order.
+    fn for_each_slot(self, mut f: impl FnMut(&[(u32, u32)])) {
+        match self {
+            Counts::Narrow(counts) => {
+                let mut unpacked = Vec::new();
+                for pairs in counts {
+                    unpacked.clear();
+                    unpacked.extend(pairs.iter().map(|&p| (p & 0xff, p >> 8)));
+                    f(&unpacked);
+                }
+            }
+            Counts::Wide(counts) => counts.iter().for_each(|pairs| f(pairs)),
+        }
+    }
 }
 
 impl ModeCounts {
     /// Adds an entity with no value seen yet (its slot is the next index).
     pub fn grow(&mut self) {
-        self.counts.push(SmallVec::new());
+        match &mut self.counts {
+            Counts::Narrow(counts) => counts.push(SmallVec::new()),
+            Counts::Wide(counts) => counts.push(SmallVec::new()),
+        }
     }
 
     fn id(&mut self, value: &Value) -> u32 {
@@ -69,38 +150,83 @@ impl ModeCounts {
     /// Counts `n` more occurrences of `value` for the entity in `slot`.
     pub fn add(&mut self, slot: usize, value: &Value, n: u32) {
         let id = self.id(value);
-        let counts = &mut self.counts[slot];
-        match counts.iter_mut().find(|(v, _)| *v == id) {
-            Some((_, c)) => *c += n,
-            None => counts.push((id, n)),
+        if !self.counts.add(slot, id, n) {
+            self.counts.widen();
+            self.counts.add(slot, id, n);
         }
     }
 
     /// Adds the counts of a later part of the stream; `slots[j]` is this part's slot for
     /// the entity in the later part's slot `j`.
     pub fn merge(&mut self, later: ModeCounts, slots: &[u32]) {
-        for (pairs, &slot) in later.counts.into_iter().zip(slots) {
-            for (id, n) in pairs {
-                self.add(slot as usize, &later.values[id as usize], n);
+        let mut slots = slots.iter();
+        later.counts.for_each_slot(|pairs| {
+            let slot = slots.next().copied().unwrap_or_default() as usize;
+            for &(id, n) in pairs {
+                self.add(slot, &later.values[id as usize], n);
             }
-        }
+        });
     }
 
     /// The most frequent value per slot; ties go to the smallest; null when none.
     pub fn finish(self) -> Vec<Value> {
         let values = self.values;
-        self.counts
-            .into_iter()
-            .map(|pairs| {
-                pairs
-                    .into_iter()
-                    .min_by(|(a, n), (b, m)| m.cmp(n).then_with(|| order(&values, *a, *b)))
-                    .map_or(Value::Null, |(id, _)| values[id as usize].clone())
-            })
-            .collect()
+        let mut out = Vec::new();
+        self.counts.for_each_slot(|pairs| {
+            let best = pairs
+                .iter()
+                .min_by(|(a, n), (b, m)| m.cmp(n).then_with(|| order(&values, *a, *b)));
+            out.push(best.map_or(Value::Null, |(id, _)| values[*id as usize].clone()));
+        });
+        out
     }
 }
 
 fn order(values: &[Value], a: u32, b: u32) -> Ordering {
     total_order(&values[a as usize], &values[b as usize])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Value {
+        Value::Str(s.into())
+    }
+
+    #[test]
+    fn the_most_frequent_value_wins_and_ties_go_to_the_smallest() {
+        let mut counts = ModeCounts::default();
+        counts.grow();
+        counts.grow();
+        for v in ["tea", "fruit", "tea", "fruit", "wine"] {
+            counts.add(0, &text(v), 1);
+        }
+        counts.add(1, &text("wine"), 2);
+        let result: Vec<String> = counts.finish().iter().map(Value::text).collect();
+        assert_eq!(result, ["fruit", "wine"]);
+    }
+
+    #[test]
+    fn many_values_and_large_counts_turn_the_pairs_wide_without_losing_counts() {
+        let mut counts = ModeCounts::default();
+        counts.grow();
+        counts.grow();
+        // Slot 0: 300 distinct values (ids past 255), the last seen twice.
+        for i in 0..300 {
+            counts.add(0, &Value::Int(i), 1);
+        }
+        counts.add(0, &Value::Int(299), 1);
+        // Slot 1: a count past 2^24, merged in from a later part.
+        counts.add(1, &Value::Int(7), 3);
+        let mut later = ModeCounts::default();
+        later.grow();
+        later.add(0, &Value::Int(8), NARROW_COUNT);
+        later.add(0, &Value::Int(7), NARROW_COUNT - 1);
+        counts.merge(later, &[1]);
+        assert!(matches!(counts.counts, Counts::Wide(_)));
+        let result: Vec<String> = counts.finish().iter().map(Value::text).collect();
+        // 7: 3 + 2^24 - 2 beats 8: 2^24 - 1.
+        assert_eq!(result, ["299", "7"]);
+    }
 }
