@@ -3261,3 +3261,47 @@ campaign k {
     assert!(a.iter().any(|(name, _)| name == "assignments.csv"));
     assert!(a.iter().any(|(name, _)| name == "summary.json"));
 }
+
+#[test]
+fn spreadsheet_safe_prefixes_text_cells_that_would_start_a_formula() {
+    // OWASP's advice against CSV injection: a text cell starting with =, +, -, @, a tab
+    // or a carriage return gets a leading '. Numbers (a negative amount) stay numbers.
+    let rules = "
+entity customer key id {
+  id: string
+  note: string
+  amount: decimal
+}
+action call {
+  note: string
+  amount: decimal
+}
+let shown = note
+campaign everyone {
+  audience true
+  do call(note: note, amount: amount)
+}
+";
+    let customers = "id,note,amount
+=HYPERLINK(x),+1 555,-3.5
+@sum,\"\tTab\",2
+plain,-minus,-1
+";
+    let data = [("customer", customers)];
+    let plain = run(rules, &data, AS_OF, &[]);
+    let safe = run(rules, &data, AS_OF, &["--spreadsheet-safe"]);
+    assert_eq!(plain.keys(), ["=HYPERLINK(x)", "@sum", "plain"]);
+    assert_eq!(safe.keys(), ["'=HYPERLINK(x)", "'@sum", "plain"]);
+    assert_eq!(safe.column("shown"), ["'+1 555", "'\tTab", "'-minus"]);
+    let rows: Vec<Vec<String>> = safe.action_rows("call");
+    assert_eq!(
+        rows.iter()
+            .map(|r| (r[0].as_str(), r[3].as_str(), r[4].as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("'=HYPERLINK(x)", "'+1 555", "-3.5"),
+            ("'@sum", "'\tTab", "2"),
+            ("plain", "'-minus", "-1"),
+        ]
+    );
+}

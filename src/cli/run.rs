@@ -19,6 +19,10 @@ pub struct Args {
     /// Add one column per `let` to assignments.csv.
     #[arg(long)]
     with_values: bool,
+    /// Prefix with `'` every text cell a spreadsheet would read as a formula (starting
+    /// with =, +, -, @, tab or carriage return); numbers are written as they are.
+    #[arg(long)]
+    spreadsheet_safe: bool,
 }
 
 /// Runs the program and writes its outputs, or reports why it cannot.
@@ -33,8 +37,11 @@ pub fn run(args: &Args) -> ExitCode {
     let outcome = seg::exec::run_with_progress(&hir, &plan, &input, progress.as_ref());
     progress.stage("write outputs");
     let outcome = outcome.and_then(|outcome| {
-        write::write_outputs(&hir, &outcome, &args.out, args.inputs.max_rejects.is_some())
-            .map(|()| outcome)
+        let options = write::WriteOptions {
+            rejects: args.inputs.max_rejects.is_some(),
+            spreadsheet_safe: args.spreadsheet_safe,
+        };
+        write::write_outputs(&hir, &outcome, &args.out, options).map(|()| outcome)
     });
     drop(progress);
     match outcome {

@@ -5,29 +5,40 @@
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 use rayon::slice::ParallelSliceMut;
-use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Number, Value as Json};
 
 use super::campaign::HOLDOUT;
 use super::error::RunError;
-use super::value::decimal_text;
+use super::value::{Value, decimal_text};
 use super::{FileCounts, Outcome};
 use crate::check::hir::Hir;
+use crate::check::types::Ty;
+
+/// What `write_outputs` writes, and how.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriteOptions {
+    /// Also write rejects.csv (the run was allowed bad rows).
+    pub rejects: bool,
+    /// Prefix with `'` every text cell that a spreadsheet would read as a formula (one
+    /// starting with `=`, `+`, `-`, `@`, a tab or a carriage return), as OWASP advises
+    /// against CSV injection. Numbers are written as they are.
+    pub spreadsheet_safe: bool,
+}
 
 /// Writes every output of a run into `out`, replacing what was there, all or nothing.
 pub fn write_outputs(
     hir: &Hir,
     outcome: &Outcome,
     out: &Path,
-    with_rejects: bool,
+    options: WriteOptions,
 ) -> Result<(), RunError> {
     let temp = sibling(out, "tmp");
     let _ = fs::remove_dir_all(&temp);
-    let result =
-        write_into(hir, outcome, &temp, with_rejects).and_then(|()| replace_dir(&temp, out));
+    let result = write_into(hir, outcome, &temp, options).and_then(|()| replace_dir(&temp, out));
     if result.is_err() {
         let _ = fs::remove_dir_all(&temp);
     }
@@ -38,24 +49,69 @@ fn write_into(
     hir: &Hir,
     outcome: &Outcome,
     dir: &Path,
-    with_rejects: bool,
+    options: WriteOptions,
 ) -> Result<(), RunError> {
+    let data = DataCells {
+        safe: options.spreadsheet_safe,
+        key_is_text: matches!(
+            hir.entity.fields[hir.key_field].ty.ty,
+            Ty::String | Ty::Enum(_)
+        ),
+    };
     fs::create_dir_all(dir.join("actions")).map_err(|e| write_error(dir, &e))?;
     write_file(&dir.join("assignments.csv"), |w| {
-        assignments(hir, outcome, w)
+        assignments(hir, outcome, data, w)
     })?;
     for (a, action) in hir.actions.iter().enumerate() {
         write_file(
             &dir.join("actions").join(format!("{}.csv", action.name)),
-            |w| actions(hir, outcome, a, w),
+            |w| actions(hir, outcome, a, data, w),
         )?;
     }
     let summary = serde_json::to_string_pretty(&summary(hir, outcome)).unwrap_or_default();
     write_file(&dir.join("summary.json"), |w| writeln!(w, "{summary}"))?;
-    if with_rejects {
-        write_file(&dir.join("rejects.csv"), |w| rejects(outcome, w))?;
+    if options.rejects {
+        write_file(&dir.join("rejects.csv"), |w| rejects(outcome, data, w))?;
     }
     Ok(())
+}
+
+/// How cells that come from the data (keys, payload and `let` values, rejected cells)
+/// are written.
+#[derive(Debug, Clone, Copy)]
+struct DataCells {
+    /// Neutralize text cells a spreadsheet would read as formulas.
+    safe: bool,
+    /// Whether keys are text (an int key is a number).
+    key_is_text: bool,
+}
+
+impl DataCells {
+    /// A text cell, prefixed with `'` when it would start a formula.
+    fn text(self, line: &mut String, text: &str) {
+        if self.safe && text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            cell(line, &format!("'{text}"), false);
+        } else {
+            cell(line, text, false);
+        }
+    }
+
+    /// A value's cell: text made safe, other values as they are.
+    fn value(self, line: &mut String, value: &Value) {
+        match value {
+            Value::Str(s) => self.text(line, s),
+            other => cell(line, &other.text(), other.is_null()),
+        }
+    }
+
+    /// An entity's key.
+    fn key(self, line: &mut String, key: &str) {
+        if self.key_is_text {
+            self.text(line, key);
+        } else {
+            cell(line, key, false);
+        }
+    }
 }
 
 /// `out` with a suffix, in the same folder (so the final rename stays on one file system).
@@ -132,7 +188,12 @@ fn header(line: &mut String, names: &[&str]) {
     line.push('\n');
 }
 
-fn assignments(hir: &Hir, outcome: &Outcome, w: &mut impl Write) -> std::io::Result<()> {
+fn assignments(
+    hir: &Hir,
+    outcome: &Outcome,
+    data: DataCells,
+    w: &mut impl Write,
+) -> std::io::Result<()> {
     let mut names: Vec<&str> = vec![hir.entity.fields[hir.key_field].name.as_str()];
     names.extend(hir.segmentations.iter().map(|s| s.name.as_str()));
     names.extend(["segments", "campaigns"]);
@@ -148,7 +209,7 @@ fn assignments(hir: &Hir, outcome: &Outcome, w: &mut impl Write) -> std::io::Res
     for (position, &e) in outcome.by_key.iter().enumerate() {
         let e = e as usize;
         line.clear();
-        cell(&mut line, &outcome.keys[e], false);
+        data.key(&mut line, &outcome.keys[e]);
         for (i, column) in outcome.segmentations.iter().enumerate() {
             line.push(',');
             if let Some(s) = column[e] {
@@ -183,7 +244,7 @@ fn assignments(hir: &Hir, outcome: &Outcome, w: &mut impl Write) -> std::io::Res
         if let Some(lets) = &outcome.lets {
             for column in lets {
                 line.push(',');
-                cell(&mut line, &column[e].text(), column[e].is_null());
+                data.value(&mut line, &column[e]);
             }
         }
         line.push('\n');
@@ -220,7 +281,13 @@ fn accepted_by_key(outcome: &Outcome) -> Vec<(u32, u32, u16)> {
     accepted
 }
 
-fn actions(hir: &Hir, outcome: &Outcome, action: usize, w: &mut impl Write) -> std::io::Result<()> {
+fn actions(
+    hir: &Hir,
+    outcome: &Outcome,
+    action: usize,
+    data: DataCells,
+    w: &mut impl Write,
+) -> std::io::Result<()> {
     let key = hir.entity.fields[hir.key_field].name.as_str();
     let mut names = vec![key, "campaign", "variant"];
     names.extend(hir.actions[action].fields.iter().map(|f| f.name.as_str()));
@@ -230,7 +297,7 @@ fn actions(hir: &Hir, outcome: &Outcome, action: usize, w: &mut impl Write) -> s
     for row in &outcome.actions[action] {
         line.clear();
         let campaign = &hir.campaigns[row.campaign];
-        cell(&mut line, &outcome.keys[row.entity as usize], false);
+        data.key(&mut line, &outcome.keys[row.entity as usize]);
         line.push(',');
         cell(&mut line, &campaign.name, false);
         line.push(',');
@@ -241,7 +308,7 @@ fn actions(hir: &Hir, outcome: &Outcome, action: usize, w: &mut impl Write) -> s
         );
         for value in &row.values {
             line.push(',');
-            cell(&mut line, &value.text(), value.is_null());
+            data.value(&mut line, value);
         }
         line.push('\n');
         w.write_all(line.as_bytes())?;
@@ -249,19 +316,19 @@ fn actions(hir: &Hir, outcome: &Outcome, action: usize, w: &mut impl Write) -> s
     Ok(())
 }
 
-fn rejects(outcome: &Outcome, w: &mut impl Write) -> std::io::Result<()> {
+fn rejects(outcome: &Outcome, data: DataCells, w: &mut impl Write) -> std::io::Result<()> {
     let mut line = String::new();
     header(&mut line, &["file", "line", "column", "value", "reason"]);
     for r in &outcome.rejected {
-        cell(&mut line, &r.path.display().to_string(), false);
+        data.text(&mut line, &r.path.display().to_string());
         line.push(',');
         line.push_str(&r.problem.line.to_string());
         line.push(',');
         cell(&mut line, &r.problem.column, false);
         line.push(',');
-        cell(&mut line, &r.problem.value, false);
+        data.text(&mut line, &r.problem.value);
         line.push(',');
-        cell(&mut line, &r.problem.problem, false);
+        data.text(&mut line, &r.problem.problem);
         line.push('\n');
     }
     w.write_all(line.as_bytes())
