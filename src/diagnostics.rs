@@ -77,12 +77,46 @@ pub fn render_human<D: Located>(diagnostic: &D, sources: &SourceMap, colour: boo
         GraphicalTheme::unicode_nocolor()
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
-    let report = report(diagnostic, sources);
+    let long_line = points_into_long_line(diagnostic, sources);
+    let report = if long_line {
+        Report::new(diagnostic.clone())
+    } else {
+        report(diagnostic, sources)
+    };
     let mut out = String::new();
     if handler.render_report(&mut out, report.as_ref()).is_err() {
         out = format!("error: {diagnostic}\n");
     }
+    if let (true, (Some(file), Some((line, column)), _)) =
+        (long_line, position(diagnostic, sources))
+    {
+        out.push_str(&format!("  at {file}:{line}:{column}\n"));
+    }
     out
+}
+
+/// Lines longer than this (generated rules) are not shown as excerpts: only their place.
+const LONGEST_EXCERPT_LINE: usize = 1000;
+
+/// Whether the diagnostic's span lies on a line too long to show.
+fn points_into_long_line<D: Located>(diagnostic: &D, sources: &SourceMap) -> bool {
+    let Some(span) = diagnostic.location() else {
+        return false;
+    };
+    if span.file.0 as usize >= sources.iter().count() {
+        return false;
+    }
+    let bytes = sources.get(span.file).text.as_bytes();
+    let at = (span.start as usize).min(bytes.len());
+    let start = bytes[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = bytes[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| at + i);
+    end - start > LONGEST_EXCERPT_LINE
 }
 
 /// A diagnostic as a JSON object: code, message, file, line, column, help.

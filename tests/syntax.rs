@@ -528,3 +528,54 @@ fn a_missing_root_file_is_reported_without_a_span() {
     ));
     insta::assert_snapshot!(render(&sources, errors));
 }
+
+// ─── Expressions too deep to read safely ───
+
+/// `seg check` on a generated file: its exit code and what it printed.
+fn check_generated(name: &str, expr: &str) -> (Option<i32>, String) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("too_complex");
+    std::fs::create_dir_all(&dir).expect("folder");
+    let path = dir.join(format!("{name}.seg"));
+    let text = format!("entity c key id {{\n  id: string\n}}\nlet x = {expr}\n");
+    std::fs::write(&path, text).expect("write the rules");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_seg"))
+        .arg("check")
+        .arg(&path)
+        .output()
+        .expect("seg runs");
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.code(), printed)
+}
+
+#[test]
+fn a_million_nested_brackets_or_operators_are_an_error_not_a_crash() {
+    let n = 1_000_000;
+    let cases = [
+        (
+            "brackets",
+            format!("{}1{}", "(".repeat(n), ")".repeat(n)),
+            "more than 1000 brackets",
+        ),
+        ("chain", vec!["1"; n].join("+"), "more than 10000 operators"),
+        (
+            "nots",
+            format!("{}true", "not ".repeat(n)),
+            "more than 10000 operators",
+        ),
+    ];
+    for (name, expr, what) in cases {
+        let (code, printed) = check_generated(name, &expr);
+        assert_eq!(code, Some(1), "{name}: {printed}");
+        assert!(
+            printed.contains("seg::syntax::too_complex"),
+            "{name}: {printed}"
+        );
+        assert!(printed.contains(what), "{name}: {printed}");
+        // The line is too long to quote: the place is given instead.
+        assert!(
+            printed.contains(&format!("{name}.seg:4:")),
+            "{name}: {printed}"
+        );
+    }
+}

@@ -105,6 +105,20 @@ pub enum SyntaxError {
         help: String,
     },
 
+    /// An expression nested too deeply to be read safely (a generated file, usually).
+    #[error("this expression is too complex: {what}")]
+    #[diagnostic(
+        code(seg::syntax::too_complex),
+        help("split it into several `let`s, each naming a part of it")
+    )]
+    TooComplex {
+        /// What exceeds the limit (`more than 1000 brackets`).
+        what: String,
+        /// Where the limit is passed.
+        #[label("the limit is passed here")]
+        span: Span,
+    },
+
     /// A file (the root or an import) that cannot be read.
     #[error("cannot read `{path}`")]
     #[diagnostic(code(seg::syntax::import_not_found))]
@@ -147,6 +161,7 @@ impl SyntaxError {
             | SyntaxError::UnterminatedString { span }
             | SyntaxError::ReservedWord { span, .. }
             | SyntaxError::NeedsParentheses { span, .. }
+            | SyntaxError::TooComplex { span, .. }
             | SyntaxError::ImportCycle { span, .. } => Some(*span),
             SyntaxError::ChainedComparison { second, .. } => Some(*second),
             SyntaxError::ImportNotFound { span, .. } => *span,

@@ -7,6 +7,7 @@ mod comments;
 mod display;
 mod error;
 mod loader;
+mod nesting;
 mod parser;
 mod source;
 pub mod span;

@@ -52,6 +52,7 @@ static PRATT: ConstPrattParser<Rule, 17> = ConstPrattParser::new_const(pest::pra
 /// A text that does not follow the grammar gives one error (the furthest point pest reached);
 /// otherwise every item with a bad literal or a chained comparison gives its first error.
 pub fn parse_module(file: FileId, text: &str) -> std::result::Result<Module, Vec<SyntaxError>> {
+    super::nesting::check(file, text).map_err(|e| vec![e])?;
     let mut pairs =
         SegParser::parse(Rule::module, text).map_err(|err| vec![from_pest(&err, file, text)])?;
     let builder = Builder { file };
