@@ -27,6 +27,9 @@ pub enum Column {
     Bools(Typed<bool>),
     /// Whole numbers.
     Ints(Typed<i64>),
+    /// Whole numbers that all fit in 32 bits (counts, ranks), as [`Column::shrink`] leaves
+    /// a finished column of ints.
+    SmallInts(Typed<i32>),
     /// Exact numbers.
     Decimals(Typed<Decimal>),
     /// Floats.
@@ -152,6 +155,14 @@ impl Column {
     /// Adds a row.
     pub fn push(&mut self, value: Value) {
         match (&mut *self, &value) {
+            (Column::SmallInts(c), _) => {
+                let wide = c.values.iter().map(|&v| i64::from(v)).collect();
+                *self = Column::Ints(Typed {
+                    values: wide,
+                    nulls: std::mem::take(&mut c.nulls),
+                });
+                self.push(value);
+            }
             (Column::Untyped(nulls), Value::Null) => *nulls += 1,
             (Column::Untyped(nulls), _) => {
                 let nulls = *nulls;
@@ -201,6 +212,7 @@ impl Column {
             Column::Untyped(nulls) => *nulls += 1,
             Column::Bools(c) => c.push(None),
             Column::Ints(c) => c.push(None),
+            Column::SmallInts(c) => c.push(None),
             Column::Decimals(c) => c.push(None),
             Column::Floats(c) => c.push(None),
             Column::Dates(c) => c.push(None),
@@ -218,6 +230,7 @@ impl Column {
         match self {
             Column::Bools(c) => c.get(row).map_or(Value::Null, Value::Bool),
             Column::Ints(c) => c.get(row).map_or(Value::Null, Value::Int),
+            Column::SmallInts(c) => c.get(row).map_or(Value::Null, |n| Value::Int(i64::from(n))),
             Column::Decimals(c) => c.get(row).map_or(Value::Null, Value::Decimal),
             Column::Floats(c) => c.get(row).map_or(Value::Null, Value::Float),
             Column::Dates(c) => c.get(row).map_or(Value::Null, Value::Date),
@@ -234,6 +247,7 @@ impl Column {
         match self {
             Column::Bools(c) => c.len(),
             Column::Ints(c) => c.len(),
+            Column::SmallInts(c) => c.len(),
             Column::Decimals(c) => c.len(),
             Column::Floats(c) => c.len(),
             Column::Dates(c) => c.len(),
@@ -279,7 +293,15 @@ impl Column {
             Column::Values(c) => c.shrink_to_fit(),
             Column::Strings(c) => c.shrink_to_fit(),
             Column::Bools(c) => c.values.shrink_to_fit(),
+            Column::Ints(c) if c.values.iter().all(|&v| i32::try_from(v).is_ok()) => {
+                let small = c.values.iter().map(|&v| v as i32).collect();
+                *self = Column::SmallInts(Typed {
+                    values: small,
+                    nulls: std::mem::take(&mut c.nulls),
+                });
+            }
             Column::Ints(c) => c.values.shrink_to_fit(),
+            Column::SmallInts(c) => c.values.shrink_to_fit(),
             Column::Decimals(c) => c.values.shrink_to_fit(),
             Column::Floats(c) => c.values.shrink_to_fit(),
             Column::Dates(c) => c.values.shrink_to_fit(),
@@ -320,8 +342,26 @@ mod tests {
             })
             .collect();
         let column = Column::from_values(values.clone());
-        assert!(matches!(column, Column::Ints(_)));
+        assert!(
+            matches!(column, Column::SmallInts(_)),
+            "small ints take 4 bytes"
+        );
         assert!(same(&values, &column));
+        let mut wide = values.clone();
+        wide.push(Value::Int(i64::MAX));
+        let column = Column::from_values(wide.clone());
+        assert!(matches!(column, Column::Ints(_)));
+        assert!(same(&wide, &column));
+    }
+
+    #[test]
+    fn a_small_int_column_given_a_large_int_widens() {
+        let mut column = Column::from_values(vec![Value::Int(1), Value::Null]);
+        column.push(Value::Int(1 << 40));
+        assert!(same(
+            &[Value::Int(1), Value::Null, Value::Int(1 << 40)],
+            &column
+        ));
     }
 
     #[test]
