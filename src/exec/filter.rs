@@ -42,7 +42,7 @@ impl<'e> Filter<'e> {
                     Filter::Compare(*f, *op, Value::from(c))
                 }
                 (TExprKind::Const(c), TExprKind::EventField(f)) => {
-                    Filter::Compare(*f, flip(*op), Value::from(c))
+                    Filter::Compare(*f, op.flipped(), Value::from(c))
                 }
                 _ => Filter::Expr(e),
             },
@@ -84,15 +84,4 @@ fn constants(items: &[TExpr]) -> Option<Vec<Value>> {
             _ => None,
         })
         .collect()
-}
-
-/// `b OP' a` for `a OP b`.
-fn flip(op: BinaryOp) -> BinaryOp {
-    match op {
-        BinaryOp::Lt => BinaryOp::Gt,
-        BinaryOp::Le => BinaryOp::Ge,
-        BinaryOp::Gt => BinaryOp::Lt,
-        BinaryOp::Ge => BinaryOp::Le,
-        other => other,
-    }
 }

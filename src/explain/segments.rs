@@ -86,7 +86,7 @@ impl Explainer<'_, '_> {
         let (subject, op, bound) = match (constant(hir, a), constant(hir, b)) {
             _ if !op.is_comparison() => return None,
             (false, true) => (a, *op, b),
-            (true, false) => (b, flipped(*op), a),
+            (true, false) => (b, op.flipped(), a),
             _ => return None,
         };
         let world = self.world();
@@ -136,16 +136,5 @@ fn constant(hir: &Hir, e: &TExpr) -> bool {
         | TExprKind::Aggregate(_)
         | TExprKind::MetricAgg(..) => false,
         _ => e.children().into_iter().all(|c| constant(hir, c)),
-    }
-}
-
-/// The comparison with its operands swapped (`90 >= x` is `x <= 90`).
-fn flipped(op: BinaryOp) -> BinaryOp {
-    match op {
-        BinaryOp::Lt => BinaryOp::Gt,
-        BinaryOp::Le => BinaryOp::Ge,
-        BinaryOp::Gt => BinaryOp::Lt,
-        BinaryOp::Ge => BinaryOp::Le,
-        other => other,
     }
 }

@@ -73,17 +73,6 @@ fn key_of(c: &Constant, kind: Kind) -> Option<Key> {
     })
 }
 
-/// `a op b` read as `b op' a`.
-fn flipped(op: BinaryOp) -> BinaryOp {
-    match op {
-        BinaryOp::Lt => BinaryOp::Gt,
-        BinaryOp::Le => BinaryOp::Ge,
-        BinaryOp::Gt => BinaryOp::Lt,
-        BinaryOp::Ge => BinaryOp::Le,
-        other => other,
-    }
-}
-
 /// The text of a condition as it acts: itself, or its negation.
 fn source(e: &Expr, positive: bool) -> String {
     if positive {
@@ -199,7 +188,7 @@ impl<'a> Analyzer<'a> {
     ) -> Option<Vec<Conj>> {
         match (constant(lhs).is_some(), constant(rhs).is_some()) {
             (false, true) => self.against(lhs, op, rhs, positive, source),
-            (true, false) => self.against(rhs, flipped(op), lhs, positive, source),
+            (true, false) => self.against(rhs, op.flipped(), lhs, positive, source),
             (false, false) => self.pair(lhs, op, rhs, positive, source),
             (true, true) => None,
         }
@@ -255,7 +244,7 @@ impl<'a> Analyzer<'a> {
         } else {
             (
                 Shape::Pair(right.to_string(), left.to_string()),
-                flipped(op),
+                op.flipped(),
             )
         };
         let orders = [Ordering::Less, Ordering::Equal, Ordering::Greater];
