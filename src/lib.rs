@@ -11,6 +11,7 @@ pub mod fmt;
 pub mod lint;
 pub mod plan;
 pub mod report;
+pub mod sql;
 pub mod syntax;
 pub mod testing;
 

@@ -11,6 +11,7 @@ mod paths;
 mod plan;
 mod progress;
 mod run;
+mod sql;
 mod test;
 
 use std::io::IsTerminal;
@@ -46,6 +47,8 @@ enum Command {
     Plan(plan::Args),
     /// Evaluate a program over data files and write assignments, actions and a summary.
     Run(run::Args),
+    /// Print an SQL script computing the same outputs inside DuckDB, PostgreSQL or Spark.
+    Sql(sql::Args),
     /// Run the `test` blocks of `.seg` files or folders.
     Test(test::Args),
 }
@@ -61,6 +64,7 @@ pub fn main() -> ExitCode {
         Command::Fmt(args) => fmt::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Sql(args) => sql::run(&args),
         Command::Test(args) => test::run(&args),
     }
 }

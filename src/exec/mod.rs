@@ -34,7 +34,7 @@ pub use column::Column;
 pub use error::RunError;
 pub use eval::compare_op;
 pub use eval::{Memberships, Overflow, PopValue, Row, World};
-pub use load::{RejectSink, Rejected};
+pub use load::{RejectSink, Rejected, bind_params};
 pub use metrics::MetricInputs;
 pub use progress::{NoProgress, Progress};
 pub use read::Source;
