@@ -195,6 +195,12 @@ impl Dialect {
                 Dialect::Spark => format!("date_format({sql}, \"yyyy-MM-dd'T'HH:mm:ss\")"),
             },
             Ty::Bool => format!("CASE WHEN {sql} THEN 'true' WHEN NOT {sql} THEN 'false' END"),
+            // Whole floats without a fraction or exponent, as Rust writes them.
+            Ty::Float => format!(
+                "CASE WHEN {sql} = floor({sql}) AND abs({sql}) < 9e18 THEN {} ELSE {} END",
+                self.cast(&self.cast(sql, &Ty::Int), &Ty::String),
+                self.cast(sql, &Ty::String)
+            ),
             _ => self.cast(sql, &Ty::String),
         }
     }
@@ -210,6 +216,37 @@ impl Dialect {
                 format!("DROP TABLE IF EXISTS {name};\nCREATE TABLE {name} AS\n{query};\n")
             }
             _ => format!("DROP TABLE IF EXISTS {name};\nCREATE {temp}TABLE {name} AS\n{query};\n"),
+        }
+    }
+
+    /// The average `sum / count` of exact numbers (`sum` an exact integer or decimal) as
+    /// the float nearest to its exact value, as `seg run` computes `avg` and `mean`.
+    pub fn exact_avg(self, sum: &str, count: &str) -> String {
+        match self {
+            // DuckDB divides decimals in floats: divide the sum's digits (its text
+            // without the point, scale 10, then 10 more) as integers, and read the
+            // quotient's text back as a float, which rounds correctly.
+            Dialect::Duckdb => {
+                let digits = format!(
+                    "CAST(replace(CAST(CAST({sum} AS DECIMAL(38, {DECIMAL_SCALE})) AS VARCHAR), '.', '') AS HUGEINT)"
+                );
+                format!(
+                    "CAST(CAST({digits} * CAST(10000000000 AS HUGEINT) // {count} AS VARCHAR) || 'e-20' AS DOUBLE)"
+                )
+            }
+            _ => self.cast(
+                &format!("{} / {count}", self.cast(sum, &Ty::Decimal)),
+                &Ty::Float,
+            ),
+        }
+    }
+
+    /// A decimal as the float nearest to it (through its text: DuckDB's own cast may
+    /// miss by one unit in the last place).
+    pub fn decimal_to_float(self, sql: &str) -> String {
+        match self {
+            Dialect::Duckdb => self.cast(&self.cast(sql, &Ty::String), &Ty::Float),
+            _ => self.cast(sql, &Ty::Float),
         }
     }
 

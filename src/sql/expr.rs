@@ -98,8 +98,16 @@ impl<'a> Exprs<'a> {
         }
         match &e.kind {
             TExprKind::Const(Const::Null) => self.dialect.null(ty),
-            _ if matches!(ty, Ty::Decimal | Ty::Float) => self.dialect.cast(&self.sql(e), ty),
+            _ if matches!(ty, Ty::Decimal | Ty::Float) => self.number(e, ty),
             _ => self.sql(e),
+        }
+    }
+
+    /// A number as a decimal or a float (a decimal made a float is the nearest one).
+    fn number(&self, e: &TExpr, ty: &Ty) -> String {
+        match (&e.ty.ty, ty) {
+            (Ty::Decimal, Ty::Float) => self.dialect.decimal_to_float(&self.sql(e)),
+            _ => self.dialect.cast(&self.sql(e), ty),
         }
     }
 
@@ -177,8 +185,7 @@ impl<'a> Exprs<'a> {
                 format!("({a} {} {b})", comparison(op))
             }
             BinaryOp::Div => {
-                let a = d.cast(&self.sql(a), &Ty::Float);
-                let b = d.cast(&self.sql(b), &Ty::Float);
+                let (a, b) = (self.number(a, &Ty::Float), self.number(b, &Ty::Float));
                 format!("({a} / NULLIF({b}, 0))")
             }
             BinaryOp::Add | BinaryOp::Sub if b.ty.ty == Ty::Duration => {
@@ -205,7 +212,7 @@ impl<'a> Exprs<'a> {
     /// a decimal one in decimals.
     fn arithmetic(&self, e: &TExpr, ty: &Ty) -> String {
         match ty {
-            Ty::Float | Ty::Decimal if e.ty.ty != *ty => self.dialect.cast(&self.sql(e), ty),
+            Ty::Float | Ty::Decimal if e.ty.ty != *ty => self.number(e, ty),
             _ => self.operand(e),
         }
     }

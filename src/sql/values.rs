@@ -293,18 +293,22 @@ impl<'a> Values<'a> {
                      FROM (SELECT v.x, row_number() OVER (ORDER BY v.x) - 1 AS i,\n            \
                      {fraction} * (count(*) OVER () - 1) AS pos\n          \
                      FROM (SELECT {arg} AS x FROM {prev} AS v) AS v WHERE v.x IS NOT NULL) AS s) AS t) AS q",
-                    d.cast("t.a + (t.b - t.a) * t.f", &Ty::Float),
+                    match exact {
+                        true => d.decimal_to_float("t.a + (t.b - t.a) * t.f"),
+                        false => d.cast("t.a + (t.b - t.a) * t.f", &Ty::Float),
+                    },
                 )
             }
             PopFunc::Mean => {
-                let x = match def.arg.ty.ty {
-                    Ty::Int | Ty::Decimal => d.cast(&arg, &Ty::Decimal),
-                    _ => arg.clone(),
+                let mean = match def.arg.ty.ty {
+                    Ty::Int | Ty::Decimal => {
+                        d.exact_avg(&format!("sum({arg})"), &format!("count({arg})"))
+                    }
+                    _ => d.cast(&format!("avg({arg})"), &Ty::Float),
                 };
                 format!(
                     "SELECT v.*, q.value AS {column} FROM {prev} AS v CROSS JOIN (\n      \
-                     SELECT {} AS value FROM {prev} AS v) AS q",
-                    d.cast(&format!("avg({x})"), &Ty::Float)
+                     SELECT {mean} AS value FROM {prev} AS v) AS q"
                 )
             }
         };
@@ -423,11 +427,12 @@ fn agg_sql(x: &Exprs, a: AggId) -> Option<String> {
             let field_ty = agg
                 .field
                 .map(|f| &x.hir.streams[agg.stream].record.fields[f].ty.ty);
-            let v = match field_ty {
-                Some(Ty::Int | Ty::Decimal) => d.cast(&value(), &Ty::Decimal),
-                _ => value(),
-            };
-            d.cast(&format!("avg({v})"), &Ty::Float)
+            match field_ty {
+                Some(Ty::Int | Ty::Decimal) => {
+                    d.exact_avg(&format!("sum({})", value()), &format!("count({})", value()))
+                }
+                _ => d.cast(&format!("avg({})", value()), &Ty::Float),
+            }
         }
         AggFunc::Min => format!("min({})", value()),
         AggFunc::Max => format!("max({})", value()),
