@@ -241,6 +241,20 @@ impl Dialect {
         }
     }
 
+    /// The mean of float values `x` as `seg run` computes it: summed one by one in
+    /// ascending order, then divided by their count.
+    pub fn float_mean(self, x: &str) -> String {
+        match self {
+            Dialect::Duckdb => format!(
+                "(list_reduce(list({x} ORDER BY {x}) FILTER (WHERE {x} IS NOT NULL), lambda a, b: a + b) / count({x}))"
+            ),
+            Dialect::Postgres => format!("(sum({x} ORDER BY {x}) / count({x}))"),
+            Dialect::Spark => format!(
+                "(aggregate(array_sort(collect_list({x})), CAST(0 AS DOUBLE), lambda a, b: a + b) / count({x}))"
+            ),
+        }
+    }
+
     /// A decimal as the float nearest to it (through its text: DuckDB's own cast may
     /// miss by one unit in the last place).
     pub fn decimal_to_float(self, sql: &str) -> String {

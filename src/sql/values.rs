@@ -304,7 +304,7 @@ impl<'a> Values<'a> {
                     Ty::Int | Ty::Decimal => {
                         d.exact_avg(&format!("sum({arg})"), &format!("count({arg})"))
                     }
-                    _ => d.cast(&format!("avg({arg})"), &Ty::Float),
+                    _ => d.float_mean(&arg),
                 };
                 format!(
                     "SELECT v.*, q.value AS {column} FROM {prev} AS v CROSS JOIN (\n      \
