@@ -215,7 +215,16 @@ pub fn parse_datetime(text: &str) -> Result<NaiveDateTime, String> {
     }
     let bad =
         || format!("`{text}` is not a datetime (YYYY-MM-DDTHH:MM:SS, optionally with an offset)");
-    let dt = general_datetime(text).ok_or_else(bad)?;
+    let Some(dt) = general_datetime(text) else {
+        // A datetime of the right shape on a day that does not exist says so.
+        return match text.get(..10).map(parse_date) {
+            Some(Err(e)) if e.ends_with("that exists") && text.len() > 10 => Err(format!(
+                "`{text}` is not a datetime that exists (`{}` is no date)",
+                &text[..10]
+            )),
+            _ => Err(bad()),
+        };
+    };
     // chrono reads a second `60` as a leap second, and drops fraction digits past nine.
     if dt.nanosecond() >= 1_000_000_000 {
         return Err(format!(
