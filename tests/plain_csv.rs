@@ -332,3 +332,44 @@ proptest! {
         assert_same(&bytes, &cuts);
     }
 }
+
+/// The line numbers `reader` gives the rows of a file (good or bad).
+fn row_lines(reader: &mut dyn RowReader) -> Vec<u64> {
+    let mut row = vec![Value::Null; 5];
+    let mut lines = Vec::new();
+    while let Ok(Some(result)) = reader.next_row(&mut row) {
+        lines.push(result.unwrap_or_else(|problem| problem.line));
+    }
+    lines
+}
+
+#[test]
+fn rows_are_numbered_by_their_physical_lines() {
+    let h = HEADER;
+    let (r1, r2, r3) = (good_row(1), good_row(2), good_row(3));
+    let cases = [
+        (format!("{h}\n{r1}\n{r2}\n{r3}\n"), [2, 3, 4]),
+        (format!("{h}\r\n{r1}\r\n{r2}\r\n{r3}\r\n"), [2, 3, 4]),
+        (format!("{h}\r{r1}\r{r2}\r{r3}"), [2, 3, 4]),
+        (
+            format!("\n\r\n{h}\n\n{r1}\r\n\r\n{r2}\r\r{r3}\n"),
+            [5, 7, 9],
+        ),
+    ];
+    for (text, expected) in cases {
+        let file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+        std::fs::write(file.path(), &text).unwrap();
+        let mut csv = CsvReader::open(file.path(), "orders", &fields()).unwrap();
+        assert_eq!(row_lines(&mut csv), expected, "csv crate reader: {text:?}");
+        let size = text.len() as u64;
+        let mut plain =
+            PlainCsvReader::open_range(file.path(), "orders", &fields(), 0..size, 0).unwrap();
+        assert_eq!(row_lines(&mut plain), expected, "plain reader: {text:?}");
+    }
+    // A quoted cell may hold line ends: the next row is on the line after its last one.
+    let text = format!("{h}\r\n\"a\r\nb\n\nc\",c1,1,2,x,a,2025-01-02T03:04:05\r\n{r2}\r\n");
+    let file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+    std::fs::write(file.path(), &text).unwrap();
+    let mut csv = CsvReader::open(file.path(), "orders", &fields()).unwrap();
+    assert_eq!(row_lines(&mut csv), [2, 6]);
+}

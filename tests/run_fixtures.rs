@@ -33,12 +33,7 @@ fn run_case(case: &Path) -> String {
     command.args(args.split_whitespace()).arg("--out").arg(&out);
     let output = command.output().expect("seg runs");
     let stderr = String::from_utf8_lossy(&output.stderr).replace(&out.display().to_string(), "OUT");
-    let stderr = stderr
-        .split(" (")
-        .next()
-        .unwrap_or_default()
-        .trim_end()
-        .to_string();
+    let stderr = without_timing(&stderr);
     let mut snapshot = format!(
         "exit: {}\n----- stderr\n{stderr}\n",
         output.status.code().unwrap_or(-1)
@@ -53,6 +48,18 @@ fn run_case(case: &Path) -> String {
         assert!(!out.exists(), "a failed run left {} behind", out.display());
     }
     snapshot
+}
+
+/// `stderr` without the timing that ends the line a successful run prints (`… (0.01 s)`).
+fn without_timing(stderr: &str) -> String {
+    let lines = stderr
+        .trim_end()
+        .lines()
+        .map(|line| match line.rsplit_once(" (") {
+            Some((before, timing)) if timing.ends_with(" s)") => before,
+            _ => line,
+        });
+    lines.collect::<Vec<_>>().join("\n")
 }
 
 /// The data files of a case: everything but `rules.seg` and `args`.

@@ -3,7 +3,7 @@
 use std::str::FromStr;
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
@@ -62,6 +62,11 @@ impl CellParser {
         }
     }
 
+    /// Whether the column holds text (a `string` or an `enum`).
+    pub fn is_text(&self) -> bool {
+        matches!(self.ty.ty, Ty::String | Ty::Enum(_))
+    }
+
     /// Whether a cell's text would parse, without building its value.
     pub fn check(&mut self, text: &str) -> Result<(), String> {
         match self.ty.ty {
@@ -99,7 +104,10 @@ impl CellParser {
 fn parse_int(text: &str) -> Result<i64, String> {
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("`{text}` is not an integer"));
+        return Err(format!(
+            "`{text}` is not an integer (digits with an optional sign; no point, exponent \
+             or thousands separators)"
+        ));
     }
     i64::from_str(text).map_err(|_| format!("`{text}` is outside the 64-bit integer range"))
 }
@@ -115,7 +123,10 @@ pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
     let plain = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if whole.is_empty() || !plain(whole) || !plain(frac) || (body.contains('.') && frac.is_empty())
     {
-        return Err(format!("`{text}` is not a decimal number"));
+        return Err(format!(
+            "`{text}` is not a decimal number (digits with an optional sign and point; no \
+             exponent or thousands separators)"
+        ));
     }
     Decimal::from_str_exact(text)
         .map_err(|_| format!("`{text}` has more digits than a decimal holds (28)"))
@@ -148,13 +159,27 @@ fn fast_decimal(b: &[u8]) -> Option<Decimal> {
     Some(Decimal::new(mantissa, frac.len() as u32))
 }
 
+/// A finite float, written with digits, an optional sign, point and exponent. `NaN` and
+/// infinities are no values; a number too large for a float (`1e309`), or too small to be
+/// told from zero (`1e-400`), is refused rather than made infinite or zero.
 fn parse_float(text: &str) -> Result<f64, String> {
     let ok_chars = text
         .bytes()
         .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
+    let mantissa = text.split(['e', 'E']).next().unwrap_or_default();
+    let nonzero = mantissa.bytes().any(|b| matches!(b, b'1'..=b'9'));
     match f64::from_str(text) {
-        Ok(f) if ok_chars && f.is_finite() => Ok(f),
-        _ => Err(format!("`{text}` is not a finite number")),
+        Ok(f) if ok_chars && f.is_finite() && (f != 0.0 || !nonzero) => Ok(f),
+        Ok(f) if ok_chars && f.is_infinite() => Err(format!(
+            "`{text}` is outside the range of a float (about ±1.8e308)"
+        )),
+        Ok(_) if ok_chars => Err(format!(
+            "`{text}` is too close to zero for a float (below about 4.9e-324)"
+        )),
+        _ => Err(format!(
+            "`{text}` is not a finite number (digits with an optional sign, point and \
+             exponent; no `NaN`, infinities or thousands separators)"
+        )),
     }
 }
 
@@ -190,14 +215,39 @@ pub fn parse_datetime(text: &str) -> Result<NaiveDateTime, String> {
     }
     let bad =
         || format!("`{text}` is not a datetime (YYYY-MM-DDTHH:MM:SS, optionally with an offset)");
+    let Some(dt) = general_datetime(text) else {
+        // A datetime of the right shape on a day that does not exist says so.
+        return match text.get(..10).map(parse_date) {
+            Some(Err(e)) if e.ends_with("that exists") && text.len() > 10 => Err(format!(
+                "`{text}` is not a datetime that exists (`{}` is no date)",
+                &text[..10]
+            )),
+            _ => Err(bad()),
+        };
+    };
+    // chrono reads a second `60` as a leap second, and drops fraction digits past nine.
+    if dt.nanosecond() >= 1_000_000_000 {
+        return Err(format!(
+            "`{text}` is not a datetime that exists (second 60)"
+        ));
+    }
+    let fraction = text.split_once('.').map_or("", |(_, f)| f);
+    if fraction.bytes().take_while(u8::is_ascii_digit).count() > 9 {
+        return Err(format!(
+            "`{text}` has more than 9 fraction digits (nanoseconds are the finest datetime)"
+        ));
+    }
+    Ok(dt)
+}
+
+/// Any of the datetime forms [`parse_datetime`] takes, as chrono reads them.
+fn general_datetime(text: &str) -> Option<NaiveDateTime> {
     if text.len() == 10 {
-        return parse_date(text)
-            .map(|d| d.and_time(NaiveTime::MIN))
-            .map_err(|_| bad());
+        return parse_date(text).ok().map(|d| d.and_time(NaiveTime::MIN));
     }
     let normalized = text.replacen(' ', "T", 1);
     if let Ok(dt) = DateTime::parse_from_rfc3339(&normalized) {
-        return Ok(dt.naive_utc());
+        return Some(dt.naive_utc());
     }
     for format in [
         "%Y-%m-%dT%H:%M:%S%.f%:z",
@@ -206,15 +256,15 @@ pub fn parse_datetime(text: &str) -> Result<NaiveDateTime, String> {
         "%Y-%m-%dT%H:%M%z",
     ] {
         if let Ok(dt) = DateTime::parse_from_str(&normalized, format) {
-            return Ok(dt.naive_utc());
+            return Some(dt.naive_utc());
         }
     }
     for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
         if let Ok(dt) = NaiveDateTime::parse_from_str(&normalized, format) {
-            return Ok(dt);
+            return Some(dt);
         }
     }
-    Err(bad())
+    None
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` exactly: the common case, without a general parser.

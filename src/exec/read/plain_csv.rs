@@ -5,9 +5,8 @@
 //! The file is read in blocks of whole lines whose UTF-8 is checked once per block; rows
 //! are found with `memchr` and their cells are slices of the block's text. The rows,
 //! values, bad cells, errors, line numbers and line counts are those [`CsvReader`] gives
-//! for the same bytes, quirks included: empty lines are skipped, and a row's line number
-//! is one more than the `\n` bytes up to the first line-end byte after the row above it
-//! (so a row after a `\r\n`, or after empty lines, gets a number below its own line's).
+//! for the same bytes: empty lines are skipped, and a row's line number is its physical
+//! line, one more than the line ends (`\n`, `\r\n` or a lone `\r`) before it.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Take};
@@ -60,11 +59,20 @@ impl PlainCsvReader {
     ) -> Result<PlainCsvReader, RunError> {
         let (columns, header_cells) = CsvReader::open(path, record, fields)?.into_columns()?;
         let mut file = File::open(path).map_err(|e| io_error(path, &e))?;
+        // The byte before the range: a `\n` there after a `\r` is one line end with it.
+        let mut before = [0u8];
+        if range.start > 0 {
+            file.seek(SeekFrom::Start(range.start - 1))
+                .and_then(|_| file.read_exact(&mut before))
+                .map_err(|e| io_error(path, &e))?;
+        }
         file.seek(SeekFrom::Start(range.start))
             .map_err(|e| io_error(path, &e))?;
+        let mut rows = Rows::new(file.take(range.end.saturating_sub(range.start)));
+        rows.before_block = before[0];
         Ok(PlainCsvReader {
             path: path.to_path_buf(),
-            rows: Rows::new(file.take(range.end.saturating_sub(range.start))),
+            rows,
             store: vec![true; columns.len()],
             columns,
             header_cells,
@@ -95,7 +103,7 @@ impl PlainCsvReader {
         match self.rows.next().map_err(|e| io_error(&self.path, &e))? {
             Some(row) => {
                 self.row = row;
-                Ok(Some(self.lines_before + 1 + start.line_ends))
+                Ok(Some(self.lines_before + 1 + self.rows.row_line_ends))
             }
             None => Ok(None),
         }
@@ -201,8 +209,6 @@ impl RowReader for PlainCsvReader {
 /// lines, are read with the next row).
 #[derive(Debug, Clone, Copy, Default)]
 struct Mark {
-    /// The `\n` bytes before it.
-    line_ends: u64,
     /// Its offset.
     byte: u64,
 }
@@ -223,8 +229,12 @@ struct Rows {
     at_end: bool,
     /// Whether a block held a `"` (reading stops there).
     quoted: bool,
-    /// The `\n` bytes read so far.
+    /// The line ends read so far (`\n`, `\r\n` and a lone `\r` each count once).
     line_ends: u64,
+    /// The line ends before the row last returned.
+    row_line_ends: u64,
+    /// The byte before the block (a `\r` makes a `\n` first in the block no line end).
+    before_block: u8,
     /// Where the reading of the next row begins.
     next_start: Mark,
 }
@@ -240,6 +250,8 @@ impl Rows {
             at_end: false,
             quoted: false,
             line_ends: 0,
+            row_line_ends: 0,
+            before_block: 0,
             next_start: Mark::default(),
         }
     }
@@ -250,7 +262,12 @@ impl Rows {
             let bytes = self.block.bytes();
             if let Some(i) = memchr::memchr2(b'\n', b'\r', &bytes[self.next..]) {
                 let row = self.next..self.next + i;
-                self.line_ends += u64::from(bytes[row.end] == b'\n');
+                let before = row
+                    .end
+                    .checked_sub(1)
+                    .map_or(self.before_block, |b| bytes[b]);
+                self.row_line_ends = self.line_ends;
+                self.line_ends += u64::from(bytes[row.end] == b'\r' || before != b'\r');
                 self.next = row.end + 1;
                 if !row.is_empty() {
                     self.next_start = self.mark();
@@ -258,6 +275,7 @@ impl Rows {
                 }
             } else if self.next < bytes.len() {
                 let row = self.next..bytes.len();
+                self.row_line_ends = self.line_ends;
                 self.next = row.end;
                 self.next_start = self.mark();
                 return Ok(Some(row));
@@ -283,7 +301,6 @@ impl Rows {
     /// Where the bytes not read yet begin.
     fn mark(&self) -> Mark {
         Mark {
-            line_ends: self.line_ends,
             byte: self.block_offset + self.next as u64,
         }
     }
@@ -292,6 +309,7 @@ impl Rows {
     /// follows it up to the last line end in a block's worth of bytes (or the file's end).
     fn read_block(&mut self) -> std::io::Result<()> {
         let mut bytes = std::mem::replace(&mut self.block, Block::Bytes(Vec::new())).into_bytes();
+        self.before_block = bytes.last().copied().unwrap_or(self.before_block);
         self.block_offset += bytes.len() as u64;
         self.next = 0;
         bytes.clear();

@@ -38,10 +38,10 @@ pub fn split_csv(path: &Path, parts: u64) -> Option<Vec<Range<u64>>> {
 }
 
 /// The offset just after the first row end at or after `from`: a line-end byte (`\n` or
-/// `\r`) right after a byte of a row. The csv crate numbers a row one past the `\n` bytes
-/// up to the first line-end byte after the row above it (the rest of a `\r\n`, and empty
-/// lines, are read with the next row), so a part that starts there numbers its rows, once
-/// the lines before it are added, as reading the whole file does.
+/// `\r`) right after a byte of a row, where the `csv` crate too begins reading the next
+/// row (the rest of a `\r\n`, and empty lines, are read with it). A part that starts
+/// with the `\n` of a `\r\n` does not count it as a line end (the part before counted
+/// the `\r`), so the line counts of the parts add up to the file's.
 fn next_row_start(path: &Path, from: u64) -> std::io::Result<u64> {
     let mut file = File::open(path)?;
     let mut offset = from.saturating_sub(1);
