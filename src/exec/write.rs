@@ -348,6 +348,10 @@ fn object(entries: Vec<(&str, Json)>) -> Json {
 }
 
 /// The summary: counts of inputs, segment sizes and campaign funnels.
+///
+/// The counts account for every data row (docs/reliability.md): for the entity file
+/// `read = accepted + rejects` (`accepted` = `entities` = rows of assignments.csv); for
+/// each stream `read = used + rejects + orphans + after_as_of - orphans_after_as_of`.
 pub fn summary(hir: &Hir, outcome: &Outcome) -> Json {
     let streams = &outcome.stream_counts;
     let total = |f: fn(&FileCounts) -> u64| streams.iter().map(f).sum::<u64>();
@@ -361,6 +365,8 @@ pub fn summary(hir: &Hir, outcome: &Outcome) -> Json {
                 ("after_as_of", int(c.after_as_of)),
                 ("orphans", int(c.orphans)),
                 ("rejects", int(c.rejects)),
+                ("used", int(c.used)),
+                ("orphans_after_as_of", int(c.orphans_after_as_of)),
             ]);
             (s.record.name.clone(), counts)
         })
@@ -371,6 +377,14 @@ pub fn summary(hir: &Hir, outcome: &Outcome) -> Json {
             Json::String(outcome.world.as_of.format("%Y-%m-%d").to_string()),
         ),
         ("entities", int(outcome.keys.len() as u64)),
+        (
+            "entity_file",
+            object(vec![
+                ("read", int(outcome.entity_counts.read)),
+                ("accepted", int(outcome.keys.len() as u64)),
+                ("rejects", int(outcome.entity_counts.rejects)),
+            ]),
+        ),
         ("events_read", int(total(|c| c.read))),
         ("events_after_as_of", int(total(|c| c.after_as_of))),
         ("orphans", int(total(|c| c.orphans))),
