@@ -1,4 +1,5 @@
-//! Check stage: cyclic definitions among `let`s, segments and segmentations.
+//! Check stage: cyclic definitions among `let`s, segments and segmentations, and chains of
+//! them that would need too many plan levels.
 
 use super::Checker;
 use super::hir::{Aggregate, Let, Population, Segment, Segmentation, TExpr, TExprKind};
@@ -82,6 +83,7 @@ impl Checker<'_> {
             })
             .collect();
         let mut reported = vec![false; nodes.len()];
+        let errors_before = self.errors.len();
         for start in 0..nodes.len() {
             if reported[start] {
                 continue;
@@ -102,7 +104,107 @@ impl Checker<'_> {
                 });
             }
         }
+        if self.errors.len() == errors_before {
+            let exprs: Vec<Vec<&TExpr>> = nodes.iter().map(|n| n.3.clone()).collect();
+            let counts = (lets.len(), segments.len());
+            let levels = node_levels(&exprs, &edges, counts, &self.aggregates, &self.populations);
+            let too_deep = (0..nodes.len())
+                .filter(|&n| levels[n] > MAX_LEVELS)
+                .min_by_key(|&n| levels[n]);
+            if let Some(n) = too_deep {
+                self.error(CheckError::TooManyLevels {
+                    name: nodes[n].1.clone(),
+                    levels: levels[n],
+                    max: MAX_LEVELS,
+                    span: nodes[n].2,
+                });
+            }
+        }
     }
+}
+
+/// The most plan levels a program may need. Each level is a pass over the events files
+/// (when it has aggregates) and over all entities, and keeps its values for every entity
+/// until the end of the run; real programs need two to four (docs/decisions.md).
+pub(super) const MAX_LEVELS: usize = 64;
+
+/// The plan level of each definition (as `plan::levels` computes it: an aggregate is one
+/// level above what its `where` reads, a population function one above its argument),
+/// without recursing from one definition into another, so that a long chain of `let`s
+/// cannot overflow the stack. `edges` must be free of cycles. Definitions are numbered
+/// `let`s first, then segments (`counts.0` lets), then segmentations (after `counts.1`
+/// segments).
+fn node_levels(
+    exprs: &[Vec<&TExpr>],
+    edges: &[Vec<usize>],
+    counts: (usize, usize),
+    aggregates: &[Aggregate],
+    populations: &[Population],
+) -> Vec<usize> {
+    let mut levels: Vec<Option<usize>> = vec![None; exprs.len()];
+    for start in 0..exprs.len() {
+        let mut stack = vec![(start, false)];
+        while let Some((n, ready)) = stack.pop() {
+            if levels[n].is_some() {
+                continue;
+            }
+            if ready {
+                let known = |node: Node| {
+                    let i = match node {
+                        Node::Let(i) => i,
+                        Node::Segment(i) => counts.0 + i,
+                        Node::Segmentation(i) => counts.0 + counts.1 + i,
+                    };
+                    levels[i].unwrap_or(0)
+                };
+                let level = exprs[n]
+                    .iter()
+                    .map(|e| expr_level(e, aggregates, populations, &known))
+                    .max()
+                    .unwrap_or(0);
+                levels[n] = Some(level);
+            } else {
+                stack.push((n, true));
+                stack.extend(
+                    edges[n]
+                        .iter()
+                        .filter(|&&d| levels[d].is_none())
+                        .map(|&d| (d, false)),
+                );
+            }
+        }
+    }
+    levels.into_iter().map(|l| l.unwrap_or(0)).collect()
+}
+
+/// The level of an expression, given the levels of the definitions it reads.
+fn expr_level(
+    e: &TExpr,
+    aggregates: &[Aggregate],
+    populations: &[Population],
+    known: &dyn Fn(Node) -> usize,
+) -> usize {
+    let own = match &e.kind {
+        TExprKind::Let(i) => known(Node::Let(*i)),
+        TExprKind::Segment(i) => known(Node::Segment(*i)),
+        TExprKind::SegmentOf(i, _) | TExprKind::SegmentationName(i) => {
+            known(Node::Segmentation(*i))
+        }
+        TExprKind::Aggregate(i) => {
+            1 + aggregates[*i]
+                .filter
+                .as_ref()
+                .map_or(0, |f| expr_level(f, aggregates, populations, known))
+        }
+        TExprKind::Population(i) => {
+            1 + expr_level(&populations[*i].arg, aggregates, populations, known)
+        }
+        _ => 0,
+    };
+    e.children()
+        .into_iter()
+        .map(|c| expr_level(c, aggregates, populations, known))
+        .fold(own, usize::max)
 }
 
 /// A path from `start` back to itself, if one exists (depth-first).

@@ -360,6 +360,29 @@ pub enum CheckError {
         span: Span,
     },
 
+    /// Definitions that depend on population functions (or filtered aggregates) of each
+    /// other so deeply that a run would need too many passes.
+    #[error(
+        "`{name}` needs {levels} levels of population functions and aggregates, more than {max}"
+    )]
+    #[diagnostic(
+        code(seg::check::too_many_levels),
+        help(
+            "each level is one more pass over the events and all entities, keeping a column per entity; compute it from fewer nested population functions"
+        )
+    )]
+    TooManyLevels {
+        /// The first definition past the limit.
+        name: String,
+        /// The levels it needs.
+        levels: usize,
+        /// The limit.
+        max: usize,
+        /// Its definition.
+        #[label("needs {levels} levels")]
+        span: Span,
+    },
+
     /// No entity, or more than one.
     #[error("{message}")]
     #[diagnostic(code(seg::check::entity_count), help("{help}"))]
@@ -505,6 +528,7 @@ impl CheckError {
             | CheckError::OtherwiseNotLast { span, .. }
             | CheckError::DuplicateName { span, .. }
             | CheckError::CyclicDefinition { span, .. }
+            | CheckError::TooManyLevels { span, .. }
             | CheckError::EntityCount { span, .. }
             | CheckError::UnknownKey { span, .. }
             | CheckError::BadTimeField { span, .. }

@@ -28,6 +28,9 @@ pub struct Args {
 /// Runs the program and writes its outputs, or reports why it cannot.
 pub fn run(args: &Args) -> ExitCode {
     let started = Instant::now();
+    // What an interrupted run into the same folder left behind goes first (so that a
+    // folder renamed aside comes back even if this run fails).
+    write::remove_stale(&args.out);
     let Some((program, hir)) = super::compile_or_report(&args.inputs.rules) else {
         return ExitCode::from(1);
     };

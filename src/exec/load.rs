@@ -451,6 +451,8 @@ impl Streams<'_> {
             counts.after_as_of += part.counts.after_as_of;
             counts.orphans += part.counts.orphans;
             counts.rejects += part.counts.rejects;
+            counts.orphans_after_as_of += part.counts.orphans_after_as_of;
+            counts.used += part.counts.used;
             if pass.first {
                 for mut problem in part.problems {
                     problem.line += lines_before;
@@ -615,11 +617,13 @@ impl Feeder<'_, '_> {
             }
             let Some(entity) = entity else {
                 part.counts.orphans += 1;
+                part.counts.orphans_after_as_of += u64::from(after_as_of);
                 continue;
             };
             if after_as_of {
                 continue;
             }
+            part.counts.used += 1;
             if row.entity != entity {
                 row.reset(entity);
             }

@@ -78,8 +78,14 @@ pub struct FileCounts {
     pub after_as_of: u64,
     /// Events whose key has no entity (streams only).
     pub orphans: u64,
+    /// Orphans that are also dated after as_of, counted in both counts above (streams
+    /// only), so that `read = used + rejects + orphans + after_as_of - orphans_after_as_of`.
+    pub orphans_after_as_of: u64,
     /// Rows sent to rejects.csv.
     pub rejects: u64,
+    /// Events of a known entity dated on or before as_of (or undated): those offered to
+    /// the stream's aggregates, whether or not a `where` keeps them (streams only).
+    pub used: u64,
 }
 
 /// Everything a run computed.
