@@ -1,7 +1,8 @@
-//! `seg sql` against `seg run`: the DuckDB script of a program, run by the Python `duckdb`
-//! package (CI installs it), writes byte-identical CSV files. On the three rule sets and
-//! their sample data, on the benchmark program (also with a budget and cap that cut),
-//! and on random programs over random data (`tests/sql/differential.py`).
+//! `seg sql` against `seg run`: the script of a program, run by DuckDB (the Python
+//! `duckdb` package) and by a real PostgreSQL server (Debian's `postgresql`; CI installs
+//! both), writes byte-identical CSV files. On the three rule sets and their sample data,
+//! on the benchmark program (also with a budget and cap that cut), and on random programs
+//! over random data (`tests/sql/differential.py`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,9 +21,16 @@ fn seg() -> Command {
     Command::new(env!("CARGO_BIN_EXE_seg"))
 }
 
-/// Runs `rules` on `data` with `seg run --with-values` and with the DuckDB script of
-/// `seg sql --with-values`, and checks that every CSV file is byte-identical.
-fn same_outputs(name: &str, rules: &Path, data: &[(&str, PathBuf)]) {
+/// Where a script runs.
+#[derive(Clone, Copy)]
+enum Engine<'a> {
+    Duckdb,
+    Postgres(&'a Postgres),
+}
+
+/// Runs `rules` on `data` with `seg run --with-values` and with the script of `seg sql
+/// --with-values` in `engine`, and checks that every CSV file is byte-identical.
+fn same_outputs(engine: Engine, name: &str, rules: &Path, data: &[(&str, PathBuf)]) {
     let (run_out, sql_out) = (tmp(&format!("{name}-run")), tmp(&format!("{name}-sql")));
     let _ = std::fs::remove_dir_all(&sql_out);
     let bindings: Vec<String> = data
@@ -85,18 +93,37 @@ fn same_outputs(name: &str, rules: &Path, data: &[(&str, PathBuf)]) {
     );
 }
 
+fn run_in_duckdb(script: &Path) {
+    let duckdb = Command::new("python3")
+        .args([
+            "-c",
+            "import duckdb, sys; duckdb.connect().execute(open(sys.argv[1]).read())",
+        ])
+        .arg(script)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        duckdb.status.success(),
+        "DuckDB refused the script {}: {}",
+        script.display(),
+        String::from_utf8_lossy(&duckdb.stderr)
+    );
+}
+
 fn example(folder: &str, file: &str) -> PathBuf {
     root().join("examples").join(folder).join(file)
 }
 
-#[test]
-fn rule_sets_give_the_same_outputs_in_duckdb() {
+/// The three rule sets on their sample data (`seg sql --data` loads CSV files only
+/// into PostgreSQL: there the bank's NDJSON transactions are given as CSV).
+fn rule_sets(engine: Engine) {
     let retail = [
         ("member", example("retail", "members.csv")),
         ("orders", example("retail", "orders.csv")),
         ("messages", example("retail", "messages.csv")),
     ];
     same_outputs(
+        engine,
         "retail",
         &root().join("rules/retail/membership.seg"),
         &retail,
@@ -107,15 +134,48 @@ fn rule_sets_give_the_same_outputs_in_duckdb() {
         ("stock_checks", example("tobacco", "stock_checks.csv")),
     ];
     same_outputs(
+        engine,
         "tobacco",
         &root().join("rules/tobacco/supply.seg"),
         &tobacco,
     );
+    let transactions = match engine {
+        Engine::Duckdb => example("bank", "transactions.ndjson"),
+        Engine::Postgres(_) => ndjson_as_csv(&example("bank", "transactions.ndjson")),
+    };
     let bank = [
         ("client", example("bank", "clients.csv")),
-        ("transactions", example("bank", "transactions.ndjson")),
+        ("transactions", transactions),
     ];
-    same_outputs("bank", &root().join("rules/bank/tiers.seg"), &bank);
+    same_outputs(engine, "bank", &root().join("rules/bank/tiers.seg"), &bank);
+}
+
+/// An NDJSON file of flat records as a CSV file (null as an empty cell).
+fn ndjson_as_csv(path: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(path).expect("read NDJSON");
+    let records: Vec<serde_json::Map<String, serde_json::Value>> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one object per line"))
+        .collect();
+    let columns: Vec<String> = records[0].keys().cloned().collect();
+    let out = tmp("transactions.csv");
+    let mut writer = csv::Writer::from_path(&out).expect("create CSV");
+    writer.write_record(&columns).expect("write header");
+    for record in &records {
+        let cells = columns.iter().map(|c| match &record[c] {
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+        writer.write_record(cells).expect("write row");
+    }
+    writer.flush().expect("flush CSV");
+    out
+}
+
+#[test]
+fn rule_sets_give_the_same_outputs_in_duckdb() {
+    rule_sets(Engine::Duckdb);
 }
 
 /// `gen_data.py --customers 2000` data, in a folder of this test's own.
@@ -133,8 +193,9 @@ fn bench_data() -> PathBuf {
     dir
 }
 
-#[test]
-fn the_benchmark_gives_the_same_outputs_in_duckdb_also_when_budget_and_cap_cut() {
+/// The benchmark program on `gen_data.py` data, as it is and with a budget and cap
+/// small enough that the walk cuts.
+fn benchmark(engine: Engine, name: &str) {
     let dir = bench_data();
     let data = [
         ("customer", dir.join("customers.csv")),
@@ -142,7 +203,7 @@ fn the_benchmark_gives_the_same_outputs_in_duckdb_also_when_budget_and_cap_cut()
         ("messages", dir.join("messages.csv")),
     ];
     let bench = root().join("../shared/bench/bench.seg");
-    same_outputs("bench", &bench, &data);
+    same_outputs(engine, name, &bench, &data);
     let text = std::fs::read_to_string(&bench).expect("bench.seg");
     let small = text
         .replace("budget 250000", "budget 500")
@@ -153,13 +214,41 @@ fn the_benchmark_gives_the_same_outputs_in_duckdb_also_when_budget_and_cap_cut()
     );
     let small_rules = tmp("sql-bench-small.seg");
     std::fs::write(&small_rules, small).expect("write rules");
-    same_outputs("bench-small", &small_rules, &data);
-    let summary = std::fs::read_to_string(tmp("bench-small-run/summary.json")).expect("summary");
+    let small_name = format!("{name}-small");
+    same_outputs(engine, &small_name, &small_rules, &data);
+    let summary = tmp(&format!("{small_name}-run/summary.json"));
+    let summary = std::fs::read_to_string(summary).expect("summary");
     let summary: serde_json::Value = serde_json::from_str(&summary).expect("json");
     for campaign in ["save_at_risk", "winback"] {
         let cut = summary["campaigns"][campaign]["cut"].as_u64().unwrap_or(0);
         assert!(cut > 0, "the walk of {campaign} cuts");
     }
+}
+
+#[test]
+fn the_benchmark_gives_the_same_outputs_in_duckdb_also_when_budget_and_cap_cut() {
+    benchmark(Engine::Duckdb, "bench");
+}
+
+#[test]
+fn rule_sets_the_benchmark_and_random_programs_give_the_same_outputs_in_postgres() {
+    let server = Postgres::start();
+    rule_sets(Engine::Postgres(&server));
+    benchmark(Engine::Postgres(&server), "bench-pg");
+    let mut differential = Command::new("python3");
+    differential
+        .arg(root().join("tests/sql/differential.py"))
+        .arg(env!("CARGO_BIN_EXE_seg"))
+        .arg(tmp("sql-differential-pg"))
+        .args(["--cases", "60", "--seed", "2", "--engine", "postgres"]);
+    server.connect(&mut differential);
+    let output = differential.output().expect("python3 runs differential.py");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
@@ -194,4 +283,124 @@ fn the_benchmark_script_reads_as_plan_steps() {
         .expect("seg sql runs");
     assert!(output.status.success());
     insta::assert_snapshot!(String::from_utf8_lossy(&output.stdout));
+}
+
+/// A PostgreSQL server of this test's own: a cluster made by `initdb` (Debian's
+/// `postgresql` package, which `.ci/run` installs) in the target folder, listening only
+/// on a Unix socket there; stopped when dropped. Run as the `postgres` user when the
+/// tests run as root (PostgreSQL refuses root).
+struct Postgres {
+    bin: PathBuf,
+    dir: PathBuf,
+}
+
+impl Postgres {
+    fn start() -> Postgres {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()
+            .and_then(|versions| versions.flatten().map(|v| v.path().join("bin")).max())
+            .filter(|bin| bin.join("initdb").exists())
+            .expect("PostgreSQL's server (Debian's postgresql package; .ci/run installs it)");
+        let dir = tmp("postgres");
+        if dir.join("data/postmaster.pid").exists() {
+            let _ = Postgres::as_owner(&bin.join("pg_ctl"))
+                .args(["stop", "-m", "immediate", "-D"])
+                .arg(dir.join("data"))
+                .output();
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("make the cluster folder");
+        if is_root() {
+            let owned = Command::new("chown")
+                .args(["postgres:postgres"])
+                .arg(&dir)
+                .status()
+                .expect("chown runs");
+            assert!(owned.success());
+        }
+        let init = Postgres::as_owner(&bin.join("initdb"))
+            .args([
+                "-U",
+                "seg",
+                "--locale=C.UTF-8",
+                "-E",
+                "UTF8",
+                "-A",
+                "trust",
+                "-D",
+            ])
+            .arg(dir.join("data"))
+            .output()
+            .expect("initdb runs");
+        assert!(
+            init.status.success(),
+            "{}",
+            String::from_utf8_lossy(&init.stderr)
+        );
+        let options = format!("-p 5432 -k {} -c listen_addresses=''", dir.display());
+        let start = Postgres::as_owner(&bin.join("pg_ctl"))
+            .args(["start", "-w", "-o", &options, "-l"])
+            .arg(dir.join("log"))
+            .arg("-D")
+            .arg(dir.join("data"))
+            .output()
+            .expect("pg_ctl runs");
+        assert!(
+            start.status.success(),
+            "{}",
+            String::from_utf8_lossy(&start.stderr)
+        );
+        Postgres { bin, dir }
+    }
+
+    /// `program`, run as the `postgres` user when the tests run as root.
+    fn as_owner(program: &Path) -> Command {
+        if is_root() {
+            let mut command = Command::new("runuser");
+            command.args(["-u", "postgres", "--"]).arg(program);
+            command
+        } else {
+            Command::new(program)
+        }
+    }
+
+    /// Sets the variables `psql` connects by.
+    fn connect(&self, command: &mut Command) {
+        command
+            .env("PGHOST", &self.dir)
+            .env("PGPORT", "5432")
+            .env("PGUSER", "seg")
+            .env("PGDATABASE", "postgres");
+    }
+
+    /// Runs a script with `psql`, stopping at the first error.
+    fn run(&self, script: &Path) {
+        let mut psql = Command::new(self.bin.join("psql"));
+        psql.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f"])
+            .arg(script);
+        self.connect(&mut psql);
+        let output = psql.output().expect("psql runs");
+        assert!(
+            output.status.success(),
+            "PostgreSQL refused {}: {}",
+            script.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = Postgres::as_owner(&self.bin.join("pg_ctl"))
+            .args(["stop", "-m", "fast", "-D"])
+            .arg(self.dir.join("data"))
+            .output();
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
 }

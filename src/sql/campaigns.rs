@@ -148,7 +148,7 @@ pub fn statement(
         over.push(format!("v.counted > {cap}"));
     }
     let stop = match over.is_empty() {
-        true => "NULL".to_string(),
+        true => d.null(&Ty::Int),
         false => format!(
             "min(CASE WHEN {treated} AND ({}) THEN v.pos END) OVER ()",
             over.join(" OR ")

@@ -277,7 +277,7 @@ impl Dialect {
     pub fn prelude(self) -> &'static str {
         match self {
             Dialect::Duckdb => "SET TimeZone = 'UTC';\n",
-            Dialect::Postgres => "SET TIME ZONE 'UTC';\n",
+            Dialect::Postgres => "SET TIME ZONE 'UTC';\nSET client_min_messages = warning;\n",
             Dialect::Spark => "SET spark.sql.session.timeZone = UTC;\n",
         }
     }

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Differential test of `seg sql` against `seg run`: random programs on random data.
 
-    differential.py SEG WORKDIR [--cases N] [--seed S]
+    differential.py SEG WORKDIR [--cases N] [--seed S] [--engine duckdb|postgres]
 
 For each case: a random program (lets over event aggregates with random `where`s, entity
 fields, population functions, segments, segmentations, campaigns with holdouts, variants,
 budgets, caps, rank keys, a policy) and random data (nulls, ties, edge dates, orphan
 events, events after as_of), run by `seg run --with-values` and by the DuckDB script of
-`seg sql --with-values --data ... --export`; the CSV outputs must be byte-identical. A
+`seg sql --with-values --data ... --export` (DuckDB by the Python package; PostgreSQL by
+`psql`, connected by the usual PGHOST, PGPORT, PGUSER, PGDATABASE variables); the CSV
+outputs must be byte-identical. A
 program that does not pass `seg check` is generated again. On a mismatch the program is
 shrunk (items dropped while the mismatch stays) and kept under WORKDIR/mismatch-N/;
 the script exits 1. Deterministic for a given seed.
@@ -265,6 +267,22 @@ def random_data(rng, folder):
                 w.writerow([k, d, maybe(str(rng.randint(0, 6)))])
 
 
+ENGINE = "duckdb"
+
+
+def run_script(script):
+    """Runs a script in the engine under test; an error message, or None."""
+    if ENGINE == "duckdb":
+        try:
+            duckdb.connect().execute(script)
+        except duckdb.Error as e:
+            return str(e)
+        return None
+    done = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"], input=script,
+                          capture_output=True, text=True)
+    return done.stderr if done.returncode else None
+
+
 def run_both(seg, case, program_text, data):
     """'same', 'check' (program does not check) or a description of the difference."""
     rules = f"{case}/rules.seg"
@@ -280,14 +298,13 @@ def run_both(seg, case, program_text, data):
         shutil.rmtree(f"{case}/{d}", ignore_errors=True)
     run = subprocess.run([seg, "run", rules, *bind, *common, "--out", f"{case}/run", "--quiet"],
                          capture_output=True, text=True)
-    sql = subprocess.run([seg, "sql", rules, *bind, *common, "--export", f"{case}/sql"],
-                         capture_output=True, text=True)
+    sql = subprocess.run([seg, "sql", rules, *bind, *common, "--export", f"{case}/sql",
+                          "--dialect", ENGINE], capture_output=True, text=True)
     if run.returncode != 0 or sql.returncode != 0:
         return f"seg failed: {run.stderr[-2000:]} {sql.stderr[-2000:]}"
-    try:
-        duckdb.connect().execute(sql.stdout)
-    except duckdb.Error as e:
-        return f"duckdb failed: {e}"
+    error = run_script(sql.stdout)
+    if error:
+        return f"{ENGINE} failed: {error}"
     files = ["assignments.csv"] + [f"actions/{a}.csv" for a in ("offer", "ping")]
     for name in files:
         a, b = f"{case}/run/{name}", f"{case}/sql/{name}"
@@ -331,7 +348,11 @@ def main():
     ap.add_argument("workdir")
     ap.add_argument("--cases", type=int, default=200)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--engine", choices=["duckdb", "postgres"], default="duckdb")
     a = ap.parse_args()
+    global ENGINE
+    ENGINE = a.engine
+    a.workdir = os.path.abspath(a.workdir)
     rng = random.Random(a.seed)
     os.makedirs(a.workdir, exist_ok=True)
     mismatches, checked, rejected = 0, 0, 0
