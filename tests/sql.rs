@@ -31,6 +31,12 @@ enum Engine<'a> {
 /// Runs `rules` on `data` with `seg run --with-values` and with the script of `seg sql
 /// --with-values` in `engine`, and checks that every CSV file is byte-identical.
 fn same_outputs(engine: Engine, name: &str, rules: &Path, data: &[(&str, PathBuf)]) {
+    let dialect = match engine {
+        Engine::Duckdb => "duckdb",
+        Engine::Postgres(_) => "postgres",
+    };
+    // Tests run in parallel: each engine's files have names of their own.
+    let name = &format!("{dialect}-{name}");
     let (run_out, sql_out) = (tmp(&format!("{name}-run")), tmp(&format!("{name}-sql")));
     let _ = std::fs::remove_dir_all(&sql_out);
     let bindings: Vec<String> = data
@@ -54,7 +60,14 @@ fn same_outputs(engine: Engine, name: &str, rules: &Path, data: &[(&str, PathBuf
         .arg("sql")
         .arg(rules)
         .args(&bindings)
-        .args(["--as-of", AS_OF, "--with-values", "--export"])
+        .args([
+            "--as-of",
+            AS_OF,
+            "--with-values",
+            "--dialect",
+            dialect,
+            "--export",
+        ])
         .arg(&sql_out)
         .output()
         .expect("seg sql runs");
@@ -65,20 +78,10 @@ fn same_outputs(engine: Engine, name: &str, rules: &Path, data: &[(&str, PathBuf
     );
     let script = tmp(&format!("{name}.sql"));
     std::fs::write(&script, &sql.stdout).expect("write the script");
-    let duckdb = Command::new("python3")
-        .args([
-            "-c",
-            "import duckdb, sys; duckdb.connect().execute(open(sys.argv[1]).read())",
-        ])
-        .arg(&script)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        duckdb.status.success(),
-        "DuckDB refused the script {}: {}",
-        script.display(),
-        String::from_utf8_lossy(&duckdb.stderr)
-    );
+    match engine {
+        Engine::Duckdb => run_in_duckdb(&script),
+        Engine::Postgres(server) => server.run(&script),
+    }
     let compare = Command::new("python3")
         .arg(root().join("../shared/bench/compare.py"))
         .arg("--strict")
@@ -212,11 +215,14 @@ fn benchmark(engine: Engine, name: &str) {
         small, text,
         "bench.seg still has the budget and cap this test shrinks"
     );
-    let small_rules = tmp("sql-bench-small.seg");
+    let small_rules = tmp(&format!("{name}-small.seg"));
     std::fs::write(&small_rules, small).expect("write rules");
     let small_name = format!("{name}-small");
     same_outputs(engine, &small_name, &small_rules, &data);
-    let summary = tmp(&format!("{small_name}-run/summary.json"));
+    let summary = match engine {
+        Engine::Duckdb => tmp(&format!("duckdb-{small_name}-run/summary.json")),
+        Engine::Postgres(_) => tmp(&format!("postgres-{small_name}-run/summary.json")),
+    };
     let summary = std::fs::read_to_string(summary).expect("summary");
     let summary: serde_json::Value = serde_json::from_str(&summary).expect("json");
     for campaign in ["save_at_risk", "winback"] {
@@ -234,7 +240,7 @@ fn the_benchmark_gives_the_same_outputs_in_duckdb_also_when_budget_and_cap_cut()
 fn rule_sets_the_benchmark_and_random_programs_give_the_same_outputs_in_postgres() {
     let server = Postgres::start();
     rule_sets(Engine::Postgres(&server));
-    benchmark(Engine::Postgres(&server), "bench-pg");
+    benchmark(Engine::Postgres(&server), "bench");
     let mut differential = Command::new("python3");
     differential
         .arg(root().join("tests/sql/differential.py"))
