@@ -243,6 +243,7 @@ fn rule_sets_the_benchmark_and_random_programs_give_the_same_outputs_in_postgres
     let server = Postgres::start();
     rule_sets(Engine::Postgres(&server));
     reference_programs(Engine::Postgres(&server));
+    fixtures(Engine::Postgres(&server));
     benchmark(Engine::Postgres(&server), "bench");
     let mut differential = Command::new("python3");
     differential
@@ -563,6 +564,46 @@ fn reference_programs(engine: Engine) {
             same_outputs(engine, &format!("{name}-{seed}"), program, &data);
         }
     }
+}
+
+/// The programs and data of mismatches the random test found once
+/// (`tests/sql/fixtures/<what it shows>/`: `rules.seg` and one CSV file per table).
+fn fixtures(engine: Engine) {
+    let folder = root().join("tests/sql/fixtures");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&folder)
+        .expect("the fixtures folder")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty());
+    for case in cases {
+        let mut data: Vec<(String, PathBuf)> = std::fs::read_dir(&case)
+            .expect("a fixture")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+            .map(|p| {
+                (
+                    p.file_stem()
+                        .expect("a name")
+                        .to_string_lossy()
+                        .into_owned(),
+                    p,
+                )
+            })
+            .collect();
+        data.sort();
+        let data: Vec<(&str, PathBuf)> =
+            data.iter().map(|(n, p)| (n.as_str(), p.clone())).collect();
+        let name = case.file_name().expect("a name").to_string_lossy();
+        same_outputs(engine, &name, &case.join("rules.seg"), &data);
+    }
+}
+
+#[test]
+fn mismatches_found_once_stay_fixed_in_duckdb() {
+    fixtures(Engine::Duckdb);
 }
 
 #[test]

@@ -209,11 +209,10 @@ impl Dialect {
     pub fn create_table(self, name: &str, temporary: bool, query: &str) -> String {
         let temp = if temporary { "TEMPORARY " } else { "" };
         match self {
-            Dialect::Spark if temporary => {
-                format!("CREATE OR REPLACE TEMPORARY VIEW {name} AS\n{query};\n")
-            }
+            // Cached temporary views: a plain view would be inlined into every query that
+            // reads it, and a table would be written to the warehouse.
             Dialect::Spark => {
-                format!("DROP TABLE IF EXISTS {name};\nCREATE TABLE {name} AS\n{query};\n")
+                format!("DROP VIEW IF EXISTS {name};\nCACHE TABLE {name} AS\n{query};\n")
             }
             _ => format!("DROP TABLE IF EXISTS {name};\nCREATE {temp}TABLE {name} AS\n{query};\n"),
         }

@@ -97,12 +97,21 @@ impl Outputs<'_> {
             })
             .collect();
         let query = format!("SELECT {} FROM {table} AS t", cells.join(", "));
-        let path = d.string(&path.to_string_lossy());
+        let file = d.string(&path.to_string_lossy());
         match d {
             super::Dialect::Postgres => {
-                format!("\\copy ({query}) TO {path} WITH (FORMAT csv, HEADER true)\n")
+                format!("\\copy ({query}) TO {file} WITH (FORMAT csv, HEADER true)\n")
             }
-            _ => format!("COPY ({query}) TO {path} (HEADER, DELIMITER ',');\n"),
+            // Spark writes a folder of part files, not one file: the text table is left
+            // as the view `export__<table>` for the caller to write (docs/sql.md).
+            super::Dialect::Spark => format!(
+                "-- to be written to {}\n{}",
+                path.display(),
+                d.create_table(&format!("export__{table}"), true, &query)
+            ),
+            super::Dialect::Duckdb => {
+                format!("COPY ({query}) TO {file} (HEADER, DELIMITER ',');\n")
+            }
         }
     }
 

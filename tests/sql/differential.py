@@ -11,8 +11,9 @@ events, events after as_of), run by `seg run --with-values` and by the DuckDB sc
 `psql`, connected by the usual PGHOST, PGPORT, PGUSER, PGDATABASE variables); the CSV
 outputs must be byte-identical. A
 program that does not pass `seg check` is generated again. On a mismatch the program is
-shrunk (items dropped while the mismatch stays) and kept under WORKDIR/mismatch-N/;
-the script exits 1. Deterministic for a given seed.
+shrunk (items dropped while the mismatch stays) and kept under WORKDIR/mismatch-N/ in
+the layout of tests/sql/fixtures (rules.seg and one CSV per table: copy the folder there,
+named after what it shows, to keep it as a fixture); the script exits 1. Deterministic for a given seed.
 """
 import argparse
 import csv
@@ -375,7 +376,7 @@ def main():
             keep = f"{a.workdir}/mismatch-{mismatches}"
             small = shrink(a.seg, case, program, data)
             shutil.rmtree(keep, ignore_errors=True)
-            shutil.copytree(data, f"{keep}/data")
+            shutil.copytree(data, keep)
             with open(f"{keep}/rules.seg", "w") as f:
                 f.write(small)
             print(f"case {n}: {result}\n  shrunk program and data in {keep}", file=sys.stderr)
