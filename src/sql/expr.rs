@@ -44,6 +44,18 @@ impl<'a> Exprs<'a> {
     /// The SQL of `e`.
     pub fn sql(&self, e: &TExpr) -> String {
         let d = self.dialect;
+        if e.ty.ty == Ty::Duration {
+            // A duration is only ever a value of its own as a `let` written by
+            // `--with-values`; as an operand, `date ± duration` reads it by `duration`.
+            let (n, unit) = self.duration(e);
+            let unit = match unit {
+                DurationUnit::Day => "days",
+                DurationUnit::Week => "weeks",
+                DurationUnit::Month => "months",
+                DurationUnit::Year => "years",
+            };
+            return format!("({} || ' {unit}')", d.cast(&n, &Ty::String));
+        }
         match &e.kind {
             TExprKind::Const(c) => self.constant(c, &e.ty.ty),
             TExprKind::AsOf => self.date(self.as_of),
@@ -222,6 +234,7 @@ impl<'a> Exprs<'a> {
         match &e.kind {
             TExprKind::Const(Const::Duration(n, unit)) => (n.to_string(), *unit),
             TExprKind::Call(ScalarFn::MakeDuration(unit), args) => (self.operand(&args[0]), *unit),
+            TExprKind::Let(l) => self.duration(&self.hir.lets[*l].expr),
             TExprKind::Param(p) => match &self.params[*p] {
                 Value::Duration(n, unit) => (n.to_string(), *unit),
                 _ => ("NULL".into(), DurationUnit::Day),
@@ -288,8 +301,9 @@ impl<'a> Exprs<'a> {
             ScalarFn::Age => self.age(&date(0)),
             ScalarFn::Abs => format!("abs({})", arg(0)),
             ScalarFn::Round => self.round(&args[0], args.get(1)),
-            ScalarFn::Floor => self.same_type(&format!("floor({})", arg(0)), ty),
-            ScalarFn::Ceil => self.same_type(&format!("ceil({})", arg(0)), ty),
+            // Cast back: `floor` of a decimal is a decimal, of an int an int.
+            ScalarFn::Floor => d.cast(&format!("floor({})", arg(0)), ty),
+            ScalarFn::Ceil => d.cast(&format!("ceil({})", arg(0)), ty),
             // Nulls are skipped, as in the engines' own `least`/`greatest`.
             ScalarFn::Least => format!("least({})", list(true)),
             ScalarFn::Greatest => format!("greatest({})", list(true)),
@@ -312,11 +326,6 @@ impl<'a> Exprs<'a> {
             // Durations are only ever operands of `date ± duration`, handled there.
             ScalarFn::MakeDuration(_) => "NULL".into(),
         }
-    }
-
-    /// `x` cast back to its own type (`floor` of a decimal is a decimal, of an int an int).
-    fn same_type(&self, sql: &str, ty: &Ty) -> String {
-        self.dialect.cast(sql, ty)
     }
 
     /// `age(d)`: whole years from `d` to as_of (a 29 February birthday is reached on
