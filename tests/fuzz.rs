@@ -562,9 +562,9 @@ fn depth(rng: &mut Rng, kind: &str) -> usize {
 
 /// A program that puts a deep expression where each kind of statement takes one, around
 /// the operand `atom` (which names a field, an aggregate, or a word that starts statements),
-/// and whether to format it: `seg fmt` indents each `if` in an `else` one level deeper, so
-/// its output for thousands of them takes hundreds of megabytes (left alone: no one
-/// writes that; see docs/reliability.md).
+/// and whether to format it: `seg fmt` indents an `if` inside another `if` one level
+/// deeper, so its output for thousands of them takes hundreds of megabytes (left alone: no
+/// one writes that; see docs/reliability.md).
 fn deep_program(rng: &mut Rng) -> (String, String, bool) {
     let kind = *rng.pick(&NESTINGS);
     let atom = *rng.pick(&["v", "cap", "let", "count(orders)", "rank", "1"]);
@@ -597,7 +597,7 @@ fn deep_program(rng: &mut Rng) -> (String, String, bool) {
          test \"t\" {{\n  as_of 2026-06-30\n  customer {{ id: \"c1\", v: 2, cap: 1, let: 0, rank: -1 }}\n  \
          orders {{ id: \"c1\", at: 2026-01-01T00:00:00, amount: 1.5 }}\n  expect \"c1\" in s\n}}\n"
     );
-    let formatted = n <= 300 || !matches!(kind, "if_else" | "if_then" | "mixed");
+    let formatted = n <= 300 || !matches!(kind, "if_else" | "if_then" | "if_cond" | "mixed");
     (format!("{kind} of {n} around `{atom}`"), text, formatted)
 }
 
