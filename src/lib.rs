@@ -17,6 +17,12 @@ pub mod testing;
 
 use std::path::Path;
 
+/// The stack of the thread a `seg` command runs on. Parsing, checking, formatting and
+/// evaluating recurse over expressions, and a generated rule may nest them as deeply as
+/// `syntax` lets through (1,000 brackets, 10,000 operators a statement). The fuzzers run
+/// their inputs on a stack of this size too.
+pub const COMMAND_STACK_BYTES: usize = 512 << 20;
+
 use check::hir::Hir;
 use syntax::{Program, SourceMap};
 

@@ -4,14 +4,10 @@
 
 use std::process::ExitCode;
 
-/// Stack for the command's thread: parsing, checking and evaluating recurse over
-/// expressions, and a generated rule may nest them very deeply (100,000 levels are fine).
-const STACK_BYTES: usize = 512 << 20;
-
 fn main() -> ExitCode {
     return_freed_memory();
     let command = std::thread::Builder::new()
-        .stack_size(STACK_BYTES)
+        .stack_size(seg::COMMAND_STACK_BYTES)
         .spawn(seg_cli::main);
     match command.map(|thread| thread.join()) {
         Ok(Ok(code)) => code,

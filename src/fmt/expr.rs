@@ -8,6 +8,8 @@
 //! break (such a comment breaks it); any other comment goes on a line of its own before
 //! the statement.
 
+use std::fmt::Write as _;
+
 use crate::syntax::ast::{BinaryOp, Expr, ExprKind, UnaryOp};
 
 use super::layout::{INDENT, Layout, WIDTH, width};
@@ -49,9 +51,33 @@ impl Piece<'_> {
     pub(super) fn flat_width(&self) -> usize {
         match self {
             Piece::Text(text) => width(text),
-            Piece::Expr(expr) => width(&expr.to_string()),
+            Piece::Expr(expr) => flat_text(expr).map_or(WIDTH + 1, |flat| width(&flat)),
         }
     }
+}
+
+/// The most bytes of an expression's flat text written to see whether it fits a line, so
+/// that an expression nested 10,000 deep is not written out whole at each of its levels.
+/// A character takes at most 4 bytes and most take a column or two: a longer text does not
+/// fit, unless its strings hold hundreds of zero-width characters (it is then broken).
+const FLAT_BYTES: usize = 4 * WIDTH;
+
+/// An expression's flat text, or `None` when it is wider than a line ([`WIDTH`]) or longer
+/// than [`FLAT_BYTES`].
+fn flat_text(expr: &Expr) -> Option<String> {
+    struct Capped(String);
+    impl std::fmt::Write for Capped {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            if self.0.len() + s.len() > FLAT_BYTES {
+                return Err(std::fmt::Error);
+            }
+            self.0.push_str(s);
+            Ok(())
+        }
+    }
+    let mut flat = Capped(String::new());
+    write!(flat, "{expr}").ok()?;
+    (width(&flat.0) <= WIDTH).then_some(flat.0)
 }
 
 /// Fixed text as a piece.
@@ -86,8 +112,10 @@ pub(super) struct Element<'e> {
 impl Printer<'_> {
     /// Lays out an expression starting at `at`.
     pub(super) fn expr(&mut self, expr: &Expr, at: At) -> Layout {
-        let flat = expr.to_string();
-        if !self.has_slot_comments(expr) && at.col + width(&flat) + at.reserve <= WIDTH {
+        if let Some(flat) = flat_text(expr)
+            && at.col + width(&flat) + at.reserve <= WIDTH
+            && !self.has_slot_comments(expr)
+        {
             self.hoist_before(expr.span.end);
             return Layout::text(flat);
         }

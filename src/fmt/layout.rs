@@ -1,6 +1,8 @@
 //! Formatting stage: output lines, the pieces of layout that expressions and statements are
 //! built from, and the final text (trailing comments aligned, one line end per line).
 
+use std::collections::VecDeque;
+
 use unicode_width::UnicodeWidthStr;
 
 use crate::syntax::Comment;
@@ -72,7 +74,20 @@ pub(super) enum Out {
 #[derive(Debug, Clone)]
 pub(super) struct Layout {
     first: Line,
-    rest: Vec<Line>,
+    rest: VecDeque<Line>,
+}
+
+/// `lines` followed by `more`, moving the shorter of the two: an expression nested deep
+/// is built from the inside out, each level adding a line or two to the lines within.
+fn join(lines: &mut VecDeque<Line>, mut more: VecDeque<Line>) {
+    if more.len() > lines.len() {
+        while let Some(line) = lines.pop_back() {
+            more.push_front(line);
+        }
+        *lines = more;
+    } else {
+        lines.extend(more);
+    }
 }
 
 impl Layout {
@@ -80,13 +95,13 @@ impl Layout {
     pub(super) fn text(code: impl Into<String>) -> Layout {
         Layout {
             first: Line::code(0, code),
-            rest: Vec::new(),
+            rest: VecDeque::new(),
         }
     }
 
     /// The line that text is added to.
     fn last_mut(&mut self) -> &mut Line {
-        match self.rest.last_mut() {
+        match self.rest.back_mut() {
             Some(line) => line,
             None => &mut self.first,
         }
@@ -99,7 +114,7 @@ impl Layout {
 
     /// The column after the last line's code, when the first line started at `start_col`.
     pub(super) fn end_col(&self, start_col: usize) -> usize {
-        match self.rest.last() {
+        match self.rest.back() {
             Some(line) => line.indent + width(&line.code),
             None => start_col + width(&self.first.code),
         }
@@ -107,7 +122,7 @@ impl Layout {
 
     /// The indentation of the last line, when the first line's is `start_indent`.
     pub(super) fn last_indent(&self, start_indent: usize) -> usize {
-        self.rest.last().map_or(start_indent, |line| line.indent)
+        self.rest.back().map_or(start_indent, |line| line.indent)
     }
 
     /// Continues the last line with `other` (whose first line joins it).
@@ -118,25 +133,25 @@ impl Layout {
             (Some(mine), Some(theirs)) => Some(format!("{mine}  {theirs}")),
             (mine, theirs) => mine.or(theirs),
         };
-        self.rest.extend(other.rest);
+        join(&mut self.rest, other.rest);
     }
 
     /// Starts a new line at `indent` with `other`.
     pub(super) fn push_line(&mut self, indent: usize, other: Layout) {
         let mut first = other.first;
         first.indent = indent;
-        self.rest.push(first);
-        self.rest.extend(other.rest);
+        self.rest.push_back(first);
+        join(&mut self.rest, other.rest);
     }
 
     /// Puts a comment on a line of its own after the lines so far.
     pub(super) fn push_comment(&mut self, indent: usize, comment: Comment) {
-        self.rest.push(Line::comment(indent, comment));
+        self.rest.push_back(Line::comment(indent, comment));
     }
 
     /// Whether the last line ends with a comment.
     pub(super) fn has_comment(&self) -> bool {
-        self.rest.last().unwrap_or(&self.first).comment.is_some()
+        self.rest.back().unwrap_or(&self.first).comment.is_some()
     }
 
     /// Puts `comment` at the end of the last line (see [`Layout::has_comment`]).

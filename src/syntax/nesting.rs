@@ -15,7 +15,9 @@ pub const MAX_BRACKETS: usize = 1000;
 /// The most operators accepted in one statement.
 pub const MAX_OPERATORS: usize = 10_000;
 
-/// The words that start a statement or a clause: the operator count starts again there.
+/// The words that start a statement or a clause: the operator count starts again there,
+/// unless the word stands where an operand does (none of them is reserved, so `cap` or
+/// `let` may name a field or a `let`, and `cap + cap + ...` is one statement).
 const STATEMENT_WORDS: [&str; 23] = [
     "let",
     "segment",
@@ -52,33 +54,56 @@ pub fn check(file: FileId, text: &str) -> Result<(), SyntaxError> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
     let mut operators = 0usize;
+    // Whether the last token could end an operand (so a word after it starts a statement);
+    // after an operator, a bracket, `,`, `.`, `:` or `where` an operand follows.
+    let mut after_operand = true;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        match b {
-            b'"' => i = skip_string(bytes, i),
-            b'/' if bytes.get(i + 1) == Some(&b'/') => i = skip_line(bytes, i),
+        after_operand = match b {
+            b' ' | b'\t' | b'\r' | b'\n' => after_operand,
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = skip_line(bytes, i) - 1;
+                after_operand
+            }
+            b'"' => {
+                i = skip_string(bytes, i);
+                true
+            }
             b'(' | b'[' => {
                 depth += 1;
                 if depth > MAX_BRACKETS {
                     return Err(too_deep(file, i, "brackets", MAX_BRACKETS));
                 }
+                false
             }
-            b')' | b']' => depth = depth.saturating_sub(1),
-            b'{' | b'}' => operators = 0,
-            b'+' | b'-' | b'*' | b'/' | b'<' | b'>' | b'=' | b'!' => operators += 1,
+            b')' | b']' => {
+                depth = depth.saturating_sub(1);
+                true
+            }
+            b'{' | b'}' => {
+                operators = 0;
+                true
+            }
+            b'+' | b'-' | b'*' | b'/' | b'<' | b'>' | b'=' | b'!' => {
+                operators += 1;
+                false
+            }
+            b',' | b'.' | b':' => false,
             _ if b.is_ascii_alphabetic() || b == b'_' => {
                 let end = word_end(bytes, i);
                 let word = &text[i..end];
-                if STATEMENT_WORDS.contains(&word) {
+                let operator = OPERATOR_WORDS.contains(&word);
+                if STATEMENT_WORDS.contains(&word) && after_operand {
                     operators = 0;
-                } else if OPERATOR_WORDS.contains(&word) {
+                } else if operator {
                     operators += 1;
                 }
                 i = end - 1;
+                !(operator || word == "where")
             }
-            _ => {}
-        }
+            _ => true,
+        };
         if operators > MAX_OPERATORS {
             return Err(too_deep(
                 file,
@@ -155,6 +180,22 @@ mod tests {
         assert!(check(FileId(0), &chain).is_err());
         let nots = program(&format!("{}true", "not ".repeat(MAX_OPERATORS + 1)));
         assert!(check(FileId(0), &nots).is_err());
+        // Statement words are not reserved: as operands they do not end the statement.
+        for word in STATEMENT_WORDS {
+            let chain = program(&vec![word; MAX_OPERATORS + 2].join(" + "));
+            assert!(
+                check(FileId(0), &chain).is_err(),
+                "`{word} + {word} + ...` passes"
+            );
+            let call = program(&format!(
+                "f({})",
+                vec![word; MAX_OPERATORS + 2].join(", not ")
+            ));
+            assert!(
+                check(FileId(0), &call).is_err(),
+                "`f({word}, not {word}...` passes"
+            );
+        }
         let many_lets: String = (0..MAX_OPERATORS)
             .map(|i| format!("let x{i} = 1 + 1\n"))
             .collect();

@@ -55,7 +55,10 @@ pub fn parse_module(file: FileId, text: &str) -> std::result::Result<Module, Vec
     super::nesting::check(file, text).map_err(|e| vec![e])?;
     let mut pairs =
         SegParser::parse(Rule::module, text).map_err(|err| vec![from_pest(&err, file, text)])?;
-    let builder = Builder { file };
+    let builder = Builder {
+        file,
+        comments: line_comments(text),
+    };
     let mut items = Vec::new();
     let mut errors = Vec::new();
     for pair in pairs.next().into_iter().flat_map(parts) {
@@ -186,6 +189,19 @@ fn required<T>(slot: Option<T>, what: &str) -> T {
 struct Builder {
     /// The file every span points into.
     file: FileId,
+    /// Each line's start, and where a comment starts on it, if one does.
+    comments: Vec<(usize, Option<usize>)>,
+}
+
+/// Each line's start in `text`, and where a comment starts on it (see [`comment_start`]).
+fn line_comments(text: &str) -> Vec<(usize, Option<usize>)> {
+    let mut start = 0;
+    let mut lines = Vec::new();
+    for line in text.split_inclusive('\n') {
+        lines.push((start, comment_start(line).map(|at| start + at)));
+        start += line.len();
+    }
+    lines
 }
 
 // ───────────────────────────── Items ─────────────────────────────
@@ -197,11 +213,27 @@ impl Builder {
     /// skipped before trying that part; they are cut off.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let span = pair.as_span();
-        Span::new(
-            self.file,
-            span.start(),
-            span.start() + trim_trivia_end(span.as_str()).len(),
-        )
+        let end = self.code_end(pair.get_input(), span.start(), span.end());
+        Span::new(self.file, span.start(), end)
+    }
+
+    /// The end of `text[start..end]` without the whitespace and comments at its end, as
+    /// [`trim_trivia_end`] gives it, but with the comments found once per file, not once
+    /// per node (a long line holds many nodes).
+    fn code_end(&self, text: &str, start: usize, end: usize) -> usize {
+        let mut end = start + text[start..end].trim_end().len();
+        while end > start {
+            let line = self
+                .comments
+                .partition_point(|&(line_start, _)| line_start < end);
+            match self.comments.get(line.saturating_sub(1)) {
+                Some(&(_, Some(comment))) if comment >= start && comment < end => {
+                    end = start + text[start..comment].trim_end().len();
+                }
+                _ => break,
+            }
+        }
+        end
     }
 
     /// `item`: one top-level item.
