@@ -28,15 +28,24 @@ fn seg() -> Command {
 enum Engine<'a> {
     Duckdb,
     Postgres(&'a Postgres),
+    /// Scripts are collected and run together by [`Spark::finish`] (one session).
+    Spark(&'a Spark),
+}
+
+impl Engine<'_> {
+    fn dialect(self) -> &'static str {
+        match self {
+            Engine::Duckdb => "duckdb",
+            Engine::Postgres(_) => "postgres",
+            Engine::Spark(_) => "spark",
+        }
+    }
 }
 
 /// Runs `rules` on `data` with `seg run --with-values` and with the script of `seg sql
 /// --with-values` in `engine`, and checks that every CSV file is byte-identical.
 fn same_outputs(engine: Engine, name: &str, rules: &Path, data: &[(&str, PathBuf)]) {
-    let dialect = match engine {
-        Engine::Duckdb => "duckdb",
-        Engine::Postgres(_) => "postgres",
-    };
+    let dialect = engine.dialect();
     // Tests run in parallel: each engine's files have names of their own.
     let name = &format!("{dialect}-{name}");
     let (run_out, sql_out) = (tmp(&format!("{name}-run")), tmp(&format!("{name}-sql")));
@@ -83,19 +92,61 @@ fn same_outputs(engine: Engine, name: &str, rules: &Path, data: &[(&str, PathBuf
     match engine {
         Engine::Duckdb => run_in_duckdb(&script),
         Engine::Postgres(server) => server.run(&script),
+        Engine::Spark(spark) => {
+            let _ = std::fs::remove_dir_all(&sql_out);
+            spark
+                .scripts
+                .borrow_mut()
+                .push((name.clone(), script, run_out, sql_out));
+            return;
+        }
     }
+    compare(name, &run_out, &sql_out);
+}
+
+/// Checks that the CSV files of two output folders are byte-identical.
+fn compare(name: &str, run_out: &Path, sql_out: &Path) {
     let compare = Command::new("python3")
         .arg(root().join("../shared/bench/compare.py"))
         .arg("--strict")
-        .arg(&run_out)
-        .arg(&sql_out)
+        .arg(run_out)
+        .arg(sql_out)
         .output()
         .expect("compare.py runs");
     assert!(
         compare.status.success(),
-        "{name}: seg run and the DuckDB script differ:\n{}",
+        "{name}: seg run and the script differ:\n{}",
         String::from_utf8_lossy(&compare.stdout)
     );
+}
+
+/// Spark scripts waiting to run together (a Spark session takes seconds to start).
+#[derive(Default)]
+struct Spark {
+    /// Name, script, `seg run`'s folder, the folder the script's tables go to.
+    scripts: std::cell::RefCell<Vec<(String, PathBuf, PathBuf, PathBuf)>>,
+}
+
+impl Spark {
+    /// Runs every collected script in one local Spark session (`tests/sql/spark_run.py`)
+    /// and compares each one's tables with `seg run`'s files.
+    fn finish(self) {
+        let scripts = self.scripts.into_inner();
+        let mut run = Command::new("python3");
+        run.arg(root().join("tests/sql/spark_run.py"));
+        for (_, script, _, sql_out) in &scripts {
+            run.arg(script).arg(sql_out);
+        }
+        let output = run.output().expect("python3 runs spark_run.py");
+        assert!(
+            output.status.success(),
+            "Spark failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        for (name, _, run_out, sql_out) in &scripts {
+            compare(name, run_out, sql_out);
+        }
+    }
 }
 
 fn run_in_duckdb(script: &Path) {
@@ -119,8 +170,8 @@ fn example(folder: &str, file: &str) -> PathBuf {
     root().join("examples").join(folder).join(file)
 }
 
-/// The three rule sets on their sample data (`seg sql --data` loads CSV files only
-/// into PostgreSQL: there the bank's NDJSON transactions are given as CSV).
+/// The three rule sets on their sample data (`seg sql --data` loads NDJSON into DuckDB
+/// only: elsewhere the bank's NDJSON transactions are given as CSV).
 fn rule_sets(engine: Engine) {
     let retail = [
         ("member", example("retail", "members.csv")),
@@ -146,7 +197,10 @@ fn rule_sets(engine: Engine) {
     );
     let transactions = match engine {
         Engine::Duckdb => example("bank", "transactions.ndjson"),
-        Engine::Postgres(_) => ndjson_as_csv(&example("bank", "transactions.ndjson")),
+        _ => ndjson_as_csv(
+            &example("bank", "transactions.ndjson"),
+            &tmp(&format!("{}-transactions.csv", engine.dialect())),
+        ),
     };
     let bank = [
         ("client", example("bank", "clients.csv")),
@@ -155,16 +209,15 @@ fn rule_sets(engine: Engine) {
     same_outputs(engine, "bank", &root().join("rules/bank/tiers.seg"), &bank);
 }
 
-/// An NDJSON file of flat records as a CSV file (null as an empty cell).
-fn ndjson_as_csv(path: &Path) -> PathBuf {
+/// An NDJSON file of flat records as a CSV file `out` (null as an empty cell).
+fn ndjson_as_csv(path: &Path, out: &Path) -> PathBuf {
     let text = std::fs::read_to_string(path).expect("read NDJSON");
     let records: Vec<serde_json::Map<String, serde_json::Value>> = text
         .lines()
         .map(|line| serde_json::from_str(line).expect("one object per line"))
         .collect();
     let columns: Vec<String> = records[0].keys().cloned().collect();
-    let out = tmp("transactions.csv");
-    let mut writer = csv::Writer::from_path(&out).expect("create CSV");
+    let mut writer = csv::Writer::from_path(out).expect("create CSV");
     writer.write_record(&columns).expect("write header");
     for record in &records {
         let cells = columns.iter().map(|c| match &record[c] {
@@ -175,7 +228,7 @@ fn ndjson_as_csv(path: &Path) -> PathBuf {
         writer.write_record(cells).expect("write row");
     }
     writer.flush().expect("flush CSV");
-    out
+    out.to_path_buf()
 }
 
 #[test]
@@ -221,10 +274,10 @@ fn benchmark(engine: Engine, name: &str) {
     std::fs::write(&small_rules, small).expect("write rules");
     let small_name = format!("{name}-small");
     same_outputs(engine, &small_name, &small_rules, &data);
-    let summary = match engine {
-        Engine::Duckdb => tmp(&format!("duckdb-{small_name}-run/summary.json")),
-        Engine::Postgres(_) => tmp(&format!("postgres-{small_name}-run/summary.json")),
-    };
+    let summary = tmp(&format!(
+        "{}-{small_name}-run/summary.json",
+        engine.dialect()
+    ));
     let summary = std::fs::read_to_string(summary).expect("summary");
     let summary: serde_json::Value = serde_json::from_str(&summary).expect("json");
     for campaign in ["save_at_risk", "winback"] {
@@ -239,7 +292,8 @@ fn the_benchmark_gives_the_same_outputs_in_duckdb_also_when_budget_and_cap_cut()
 }
 
 #[test]
-fn rule_sets_the_benchmark_and_random_programs_give_the_same_outputs_in_postgres() {
+fn rule_sets_reference_programs_benchmark_fixtures_and_random_programs_give_the_same_outputs_in_postgres()
+ {
     let server = Postgres::start();
     rule_sets(Engine::Postgres(&server));
     reference_programs(Engine::Postgres(&server));
@@ -599,6 +653,16 @@ fn fixtures(engine: Engine) {
         let name = case.file_name().expect("a name").to_string_lossy();
         same_outputs(engine, &name, &case.join("rules.seg"), &data);
     }
+}
+
+#[test]
+fn rule_sets_reference_programs_benchmark_and_fixtures_give_the_same_outputs_in_spark() {
+    let spark = Spark::default();
+    rule_sets(Engine::Spark(&spark));
+    benchmark(Engine::Spark(&spark), "bench");
+    reference_programs(Engine::Spark(&spark));
+    fixtures(Engine::Spark(&spark));
+    spark.finish();
 }
 
 #[test]

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use super::column::Column;
 use super::expr::Exprs;
-use super::{Cte, Origin, with_query};
+use super::{Cte, Origin, create_with};
 use crate::check::hir::{Campaign, Do};
 use crate::check::types::Ty;
 use crate::exec::decimal_text;
@@ -167,7 +167,7 @@ pub fn statement(
     let comment = origin.line("campaign", &campaign.name, campaign.span);
     format!(
         "{comment}\n{}",
-        d.create_table(&table(campaign), true, &with_query(&ctes, &query))
+        create_with(d, &table(campaign), &ctes, &query)
     )
 }
 

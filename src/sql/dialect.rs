@@ -180,7 +180,8 @@ impl Dialect {
             Ty::Decimal => {
                 let text = self.cast(sql, &Ty::String);
                 format!(
-                    "CASE WHEN {text} LIKE '%.%' THEN rtrim(rtrim({text}, '0'), '.') ELSE {text} END"
+                    "CASE WHEN {text} LIKE '%.%' \
+                     THEN trim(TRAILING '.' FROM trim(TRAILING '0' FROM {text})) ELSE {text} END"
                 )
             }
             Ty::DateTime => match self {
@@ -199,21 +200,39 @@ impl Dialect {
             Ty::Float => format!(
                 "CASE WHEN {sql} = floor({sql}) AND abs({sql}) < 9e18 THEN {} ELSE {} END",
                 self.cast(&self.cast(sql, &Ty::Int), &Ty::String),
-                self.cast(sql, &Ty::String)
+                self.float_text(sql)
             ),
             _ => self.cast(sql, &Ty::String),
         }
+    }
+
+    /// A float that is not whole in positional notation (Spark writes `4.0E-4`).
+    fn float_text(self, sql: &str) -> String {
+        let text = self.cast(sql, &Ty::String);
+        if self != Dialect::Spark {
+            return text;
+        }
+        let mantissa = format!("substring_index({text}, 'E', 1)");
+        let exponent = format!("CAST(substring_index({text}, 'E', -1) AS INT)");
+        let sign = format!("CASE WHEN {sql} < 0 THEN '-' ELSE '' END");
+        let digits = format!("replace(replace({mantissa}, '-', ''), '.', '')");
+        format!(
+            "CASE WHEN instr({text}, 'E') = 0 THEN {text} \
+             WHEN {exponent} < 0 THEN concat({sign}, '0.', repeat('0', -{exponent} - 1), {digits}) \
+             ELSE concat({sign}, substr({digits}, 1, {exponent} + 1), '.', substr({digits}, {exponent} + 2)) END"
+        )
     }
 
     /// `DROP` then `CREATE` a table (or a temporary table) from a query.
     pub fn create_table(self, name: &str, temporary: bool, query: &str) -> String {
         let temp = if temporary { "TEMPORARY " } else { "" };
         match self {
-            // Cached temporary views: a plain view would be inlined into every query that
-            // reads it, and a table would be written to the warehouse.
-            Dialect::Spark => {
-                format!("DROP VIEW IF EXISTS {name};\nCACHE TABLE {name} AS\n{query};\n")
-            }
+            // Tables in the warehouse, even for intermediate results: a view (cached or
+            // not) keeps the plan of everything before it, which Spark analyses again and
+            // again along a long chain until it runs out of memory.
+            Dialect::Spark => format!(
+                "DROP TABLE IF EXISTS {name};\nCREATE TABLE {name} USING parquet AS\n{query};\n"
+            ),
             _ => format!("DROP TABLE IF EXISTS {name};\nCREATE {temp}TABLE {name} AS\n{query};\n"),
         }
     }
@@ -233,7 +252,13 @@ impl Dialect {
                     "CAST(CAST({digits} * CAST(10000000000 AS HUGEINT) // {count} AS VARCHAR) || 'e-20' AS DOUBLE)"
                 )
             }
-            _ => self.cast(
+            // Spark keeps 20 digits after the point for these operand types (fewer for
+            // wider ones); NUMERIC division in PostgreSQL keeps at least 16 significant.
+            Dialect::Spark => self.cast(
+                &format!("CAST({sum} AS DECIMAL(28, 10)) / CAST({count} AS DECIMAL(10, 0))"),
+                &Ty::Float,
+            ),
+            Dialect::Postgres => self.cast(
                 &format!("{} / {count}", self.cast(sum, &Ty::Decimal)),
                 &Ty::Float,
             ),
@@ -249,7 +274,7 @@ impl Dialect {
             ),
             Dialect::Postgres => format!("(sum({x} ORDER BY {x}) / count({x}))"),
             Dialect::Spark => format!(
-                "(aggregate(array_sort(collect_list({x})), CAST(0 AS DOUBLE), lambda a, b: a + b) / count({x}))"
+                "(aggregate(array_sort(collect_list({x})), CAST(0 AS DOUBLE), (a, b) -> a + b) / count({x}))"
             ),
         }
     }

@@ -72,7 +72,8 @@ fn load(d: Dialect, name: &str, fields: &[Field], path: &Path) -> Result<String,
         }
         (Dialect::Spark, false) => (
             format!(
-                "CREATE OR REPLACE TEMPORARY VIEW {raw} USING csv OPTIONS (path {file}, header 'true');\n"
+                "CREATE OR REPLACE TEMPORARY VIEW {raw} USING csv \
+                 OPTIONS (path {file}, header 'true', escape '\"', multiLine 'true');\n"
             ),
             raw.clone(),
         ),

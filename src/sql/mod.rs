@@ -100,7 +100,7 @@ pub fn compile(program: &Program, hir: &Hir, options: &SqlOptions) -> Result<Str
     }
     let query = format!("SELECT * FROM {}", values.last());
     script += "\n-- Every per-entity value the outputs need, one CTE per plan step.\n";
-    script += &d.create_table(VALUES, true, &with_query(&values.ctes, &query));
+    script += &create_with(d, VALUES, &values.ctes, &query);
 
     let mut earlier = Vec::new();
     for &c in &active {
@@ -144,8 +144,25 @@ pub struct Cte {
     pub body: String,
 }
 
+/// The statement creating table `name` from `query` over the CTEs. Spark gets one cached
+/// view per CTE instead: it inlines CTEs, and the analysis of a long chain of them runs
+/// out of memory.
+pub fn create_with(d: Dialect, name: &str, ctes: &[Cte], query: &str) -> String {
+    match d {
+        Dialect::Spark => {
+            let mut sql = String::new();
+            for cte in ctes {
+                sql += &format!("{}\n", cte.comment.trim_end());
+                sql += &d.create_table(&cte.name, true, &cte.body);
+            }
+            sql + &d.create_table(name, true, query)
+        }
+        _ => d.create_table(name, true, &with_query(ctes, query)),
+    }
+}
+
 /// `WITH` the CTEs, then `query`.
-pub fn with_query(ctes: &[Cte], query: &str) -> String {
+fn with_query(ctes: &[Cte], query: &str) -> String {
     let parts: Vec<String> = ctes
         .iter()
         .map(|c| {
