@@ -317,7 +317,7 @@ fn rule_sets_reference_programs_benchmark_fixtures_and_random_programs_give_the_
 
 #[test]
 fn random_programs_give_the_same_outputs_in_duckdb() {
-    let cases = std::env::var("SEG_SQL_CASES").unwrap_or_else(|_| "150".into());
+    let cases = std::env::var("SEG_SQL_CASES").unwrap_or_else(|_| "250".into());
     let output = Command::new("python3")
         .arg(root().join("tests/sql/differential.py"))
         .arg(env!("CARGO_BIN_EXE_seg"))
