@@ -182,6 +182,15 @@ fn comments_and_strings_do_not_swallow_each_other() {
 }
 
 #[test]
+fn an_unterminated_string_ends_with_its_line() {
+    let tokens = tokenize_text("let s = \"open // not a comment\nlet t = 1\n");
+    assert_scope(&tokens, "open // not a comment", "string.quoted.double");
+    assert_scope(&tokens, "let", "keyword.declaration.let");
+    assert_scope(&tokens, "t", "entity.name.variable.let");
+    assert_scope(&tokens, "1", "constant.numeric.integer");
+}
+
+#[test]
 fn escapes_in_strings() {
     let tokens = tokenize_text(r#"let s = "a\"b\\c\n\t\r\u{4E2D}d\q""#);
     for escape in [r#"\""#, r"\\", r"\n", r"\t", r"\r"] {
@@ -271,6 +280,14 @@ fn clause_words_are_keywords_only_where_a_clause_starts() {
     assert_scope(&tokens, "do", "keyword.other.clause");
     assert_scope(&tokens, "desc", "keyword.other.order");
     assert_scope(&tokens, "value", "variable.other.field");
+}
+
+#[test]
+fn a_clause_right_after_a_brace_is_a_clause() {
+    let tokens = tokenize_text("campaign c { priority 1 }\npolicy { max_campaigns 2 }\n");
+    assert_scope(&tokens, "priority", "keyword.other.clause");
+    assert_scope(&tokens, "policy", "keyword.declaration.policy");
+    assert_scope(&tokens, "max_campaigns", "keyword.other.max-campaigns");
 }
 
 #[test]

@@ -33,7 +33,11 @@ async function stop() {
   if (client) {
     const old = client;
     client = undefined;
-    await old.stop();
+    try {
+      await old.stop();
+    } catch (err) {
+      // The server never started (a wrong `seg.path`): nothing to stop.
+    }
   }
 }
 
