@@ -12,11 +12,11 @@ use crate::syntax::ast::DurationUnit;
 /// An SQL engine the program can be compiled for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Dialect {
-    /// DuckDB (1.1 or later).
+    /// DuckDB (1.3 or later; tested with 2.0).
     Duckdb,
-    /// PostgreSQL (13 or later).
+    /// PostgreSQL (13 or later; tested with 15).
     Postgres,
-    /// Spark SQL (3.4 or later; Databricks).
+    /// Spark SQL (Databricks; tested with Spark 4.3).
     Spark,
 }
 
