@@ -362,6 +362,14 @@ pub struct Campaign {
     pub span: Span,
 }
 
+impl Campaign {
+    /// Whether a run as of `as_of` lies inside the campaign's window (always, without one).
+    pub fn active_on(&self, as_of: NaiveDate) -> bool {
+        self.window
+            .is_none_or(|(from, to)| from <= as_of && as_of <= to)
+    }
+}
+
 /// Aggregate functions of a metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MetricFunc {

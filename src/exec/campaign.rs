@@ -148,9 +148,7 @@ pub fn run_campaigns(
             variant_counts: vec![0; campaign.variants.len()],
             ..Default::default()
         };
-        result.active = campaign
-            .window
-            .is_none_or(|(from, to)| from <= world.as_of && world.as_of <= to);
+        result.active = campaign.active_on(world.as_of);
         if result.active {
             let mut audience = keep_details.then(|| Vec::with_capacity(keys.len()));
             let candidates = candidates(

@@ -505,7 +505,7 @@ fn in_parts<T: Send>(
     read: impl Fn(&mut PlainCsvReader) -> Result<T, RunError> + Sync,
 ) -> Option<Vec<Result<T, RunError>>> {
     let path = match source {
-        Source::File(path) if !is_ndjson(path) => path,
+        Source::File(path) if !read::is_ndjson(path) => path,
         _ => return None,
     };
     let parts: Vec<(Result<T, RunError>, bool)> = read::split_csv(path, PARTS)?
@@ -524,12 +524,6 @@ fn in_parts<T: Send>(
 /// How many parts a large CSV events file is read in, in parallel. Fixed, so that results
 /// never depend on the number of threads.
 const PARTS: u64 = 2;
-
-fn is_ndjson(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("ndjson") || e.eq_ignore_ascii_case("jsonl"))
-}
 
 /// What one part of a stream read left behind.
 struct Part {

@@ -5,8 +5,6 @@
 //! group), its cost if treated, its place in the walk, and whether it was accepted. The
 //! policy reads the tables of the campaigns that ran before.
 
-use chrono::NaiveDate;
-
 use super::column::Column;
 use super::expr::Exprs;
 use super::{Cte, Origin, create_with};
@@ -17,13 +15,6 @@ use crate::exec::decimal_text;
 /// The name of the table a campaign's rows go to.
 pub fn table(campaign: &Campaign) -> String {
     format!("seg_campaign_{}", campaign.name)
-}
-
-/// Whether as_of lies inside the campaign's window.
-pub fn active(campaign: &Campaign, as_of: NaiveDate) -> bool {
-    campaign
-        .window
-        .is_none_or(|(from, to)| from <= as_of && as_of <= to)
 }
 
 /// The statement creating the table of `campaign`, given the tables of the campaigns

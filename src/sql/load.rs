@@ -41,10 +41,7 @@ pub fn statements(hir: &Hir, d: Dialect, data: &[(String, PathBuf)]) -> Result<S
 
 /// The statements loading one file into table `name`.
 fn load(d: Dialect, name: &str, fields: &[Field], path: &Path) -> Result<String, RunError> {
-    let ndjson = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("ndjson") || e.eq_ignore_ascii_case("jsonl"));
+    let ndjson = crate::exec::read::is_ndjson(path);
     let file = d.string(&path.to_string_lossy());
     let raw = d.ident(&format!("{name}__raw"));
     let (setup, source) = match (d, ndjson) {

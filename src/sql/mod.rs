@@ -76,7 +76,7 @@ pub fn compile(program: &Program, hir: &Hir, options: &SqlOptions) -> Result<Str
         .campaign_order
         .iter()
         .copied()
-        .filter(|&c| campaigns::active(&hir.campaigns[c], options.as_of))
+        .filter(|&c| hir.campaigns[c].active_on(options.as_of))
         .collect();
     let mut values = Values::new(x, &plan, &origin);
     for g in 0..hir.segmentations.len() {

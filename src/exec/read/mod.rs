@@ -101,15 +101,17 @@ pub fn open(
         Source::File(path) => path,
         Source::Rows { rows, .. } => return Ok(Box::new(memory::MemoryReader::new(rows.clone()))),
     };
-    let extension = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    match extension.as_str() {
-        "ndjson" | "jsonl" => Ok(Box::new(ndjson_file::NdjsonReader::open(
+    match is_ndjson(path) {
+        true => Ok(Box::new(ndjson_file::NdjsonReader::open(
             path, record, fields,
         )?)),
-        _ => Ok(Box::new(csv_file::CsvReader::open(path, record, fields)?)),
+        false => Ok(Box::new(csv_file::CsvReader::open(path, record, fields)?)),
     }
+}
+
+/// Whether a data file is NDJSON (`.ndjson` or `.jsonl`, any case); any other is CSV.
+pub fn is_ndjson(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("ndjson") || e.eq_ignore_ascii_case("jsonl"))
 }
