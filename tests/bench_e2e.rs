@@ -8,9 +8,10 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 
 use serde_json::Value as Json;
+
+mod common;
 
 const AS_OF: &str = "2026-06-30";
 
@@ -22,37 +23,14 @@ fn tmp(name: &str) -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join(name)
 }
 
-/// `gen_data.py --customers N` data, generated once per target folder (into a scratch
-/// folder renamed when complete, one generation at a time, as tests run in parallel).
-fn generated(customers: u32) -> PathBuf {
-    static GENERATING: Mutex<()> = Mutex::new(());
-    let _one_at_a_time = GENERATING
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let dir = tmp(&format!("bench{customers}"));
-    if !dir.exists() {
-        let scratch = tmp(&format!("bench{customers}.partial"));
-        let _ = std::fs::remove_dir_all(&scratch);
-        let status = Command::new("python3")
-            .arg(shared().join("gen_data.py"))
-            .args(["--customers", &customers.to_string(), "--out"])
-            .arg(&scratch)
-            .status()
-            .expect("python3 runs gen_data.py");
-        assert!(status.success(), "gen_data.py failed");
-        std::fs::rename(&scratch, &dir).expect("move the data into place");
-    }
-    dir
-}
-
 /// The 2000-customer data set.
 fn data() -> PathBuf {
-    generated(2000)
+    common::generated(2000)
 }
 
 /// The 100k-customer data set (its orders file is large enough to be read in parallel parts).
 fn data_100k() -> PathBuf {
-    generated(100_000)
+    common::generated(100_000)
 }
 
 /// `seg run RULES` on a data set's three files (`orders` may be replaced), with extra

@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::Mutex;
 
 use serde_json::Value as Json;
+
+mod common;
 
 const AS_OF: &str = "2026-06-30";
 
@@ -29,28 +30,6 @@ fn scratch(name: &str) -> PathBuf {
         .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch folder");
-    dir
-}
-
-/// `gen_data.py --customers N` data, generated once per target folder (into a scratch
-/// folder renamed when complete; tests of this file run in parallel).
-fn generated(customers: u32) -> PathBuf {
-    static GENERATING: Mutex<()> = Mutex::new(());
-    let _one_at_a_time = GENERATING.lock().unwrap_or_else(|p| p.into_inner());
-    let root = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let dir = root.join(format!("promises_bench{customers}"));
-    if !dir.exists() {
-        let partial = root.join(format!("promises_bench{customers}.partial"));
-        let _ = std::fs::remove_dir_all(&partial);
-        let status = Command::new("python3")
-            .arg(bench().join("gen_data.py"))
-            .args(["--customers", &customers.to_string(), "--out"])
-            .arg(&partial)
-            .status()
-            .expect("python3 runs gen_data.py");
-        assert!(status.success(), "gen_data.py failed");
-        std::fs::rename(&partial, &dir).expect("move the data into place");
-    }
     dir
 }
 
@@ -388,7 +367,7 @@ fn every_input_row_is_accounted_for() {
     );
 
     // The benchmark data as generated (orders.csv, about 10 MB, is read in two parts).
-    let data = generated(20_000);
+    let data = common::generated(20_000);
     let out = dir.join("bench");
     let run = Run::bench(&data);
     run.ok(&out);
@@ -657,7 +636,7 @@ fn shuffled(from: &Path, to: &Path, seed: u64) {
 fn outputs_depend_on_neither_threads_nor_row_order() {
     // 20,000 customers: orders.csv (about 10 MB) is read in two parts in parallel, and
     // the 20,000 entities are evaluated in five batches.
-    let data = generated(20_000);
+    let data = common::generated(20_000);
     assert!(
         std::fs::metadata(data.join("orders.csv"))
             .expect("orders")

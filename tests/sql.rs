@@ -9,6 +9,8 @@ use std::process::Command;
 
 use seg::check::types::{Ty, Type};
 
+mod common;
+
 const AS_OF: &str = "2026-06-30";
 
 fn root() -> PathBuf {
@@ -236,25 +238,10 @@ fn rule_sets_give_the_same_outputs_in_duckdb() {
     rule_sets(Engine::Duckdb);
 }
 
-/// `gen_data.py --customers 2000` data, in a folder of this test's own.
-fn bench_data() -> PathBuf {
-    let dir = tmp("sql-bench2000");
-    if !dir.join("messages.csv").exists() {
-        let status = Command::new("python3")
-            .arg(root().join("../shared/bench/gen_data.py"))
-            .args(["--customers", "2000", "--out"])
-            .arg(&dir)
-            .status()
-            .expect("python3 runs gen_data.py");
-        assert!(status.success(), "gen_data.py failed");
-    }
-    dir
-}
-
 /// The benchmark program on `gen_data.py` data, as it is and with a budget and cap
 /// small enough that the walk cuts.
 fn benchmark(engine: Engine, name: &str) {
-    let dir = bench_data();
+    let dir = common::generated(2000);
     let data = [
         ("customer", dir.join("customers.csv")),
         ("orders", dir.join("orders.csv")),
