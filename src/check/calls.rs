@@ -339,6 +339,7 @@ impl Checker<'_> {
                     arg,
                     ty: ty.clone(),
                     text,
+                    arg_text: args[0].to_string(),
                     span,
                 });
                 self.populations.len() - 1

@@ -279,6 +279,9 @@ pub struct Population {
     pub ty: Type,
     /// The source text (canonical).
     pub text: String,
+    /// The argument's source text (canonical): functions over the same argument share
+    /// its sort.
+    pub arg_text: String,
     /// Where the call stands (first occurrence).
     pub span: Span,
 }

@@ -19,7 +19,7 @@ use super::progress::Progress;
 use super::read::{self, PlainCsvReader, RowProblem, RowReader, Source};
 use super::value::Value;
 use super::{FileCounts, RunInput};
-use crate::check::hir::{Const, Field, Hir, TExpr, TExprKind};
+use crate::check::hir::{Const, Field, Hir, PopId, TExpr, TExprKind};
 use crate::check::suggest::help_for;
 use crate::check::types::{Ty, Type};
 use crate::plan::{Stage, StreamPass};
@@ -380,12 +380,19 @@ impl Streams<'_> {
                 world.aggregates[*a] = Some(column);
             }
         }
-        for &p in &stage.populations {
+        for group in same_argument(world.hir, &stage.populations) {
+            let names: Vec<&str> = group
+                .iter()
+                .map(|&p| world.hir.populations[p].text.as_str())
+                .collect();
             self.progress
-                .stage(&format!("population {}", world.hir.populations[p].text));
-            let values = per_entity(world, &world.program().populations[p].arg, n)?;
-            world.populations[p] =
-                Some(population::compute(world.hir.populations[p].func, &values));
+                .stage(&format!("population {}", names.join(", ")));
+            let values = per_entity(world, &world.program().populations[group[0]].arg, n)?;
+            let ranking = population::Ranking::new(&values);
+            for p in group {
+                let func = world.hir.populations[p].func;
+                world.populations[p] = Some(population::compute(func, &ranking));
+            }
         }
         Ok(())
     }
@@ -535,6 +542,22 @@ struct Part {
     problems: Vec<RowProblem>,
     /// How many lines it spans.
     lines: u64,
+}
+
+/// The population functions of a stage grouped by argument (in order of first use).
+fn same_argument(hir: &Hir, populations: &[PopId]) -> Vec<Vec<PopId>> {
+    let mut groups: Vec<Vec<PopId>> = Vec::new();
+    for &p in populations {
+        let arg = &hir.populations[p].arg_text;
+        match groups
+            .iter_mut()
+            .find(|g| hir.populations[g[0]].arg_text == *arg)
+        {
+            Some(group) => group.push(p),
+            None => groups.push(vec![p]),
+        }
+    }
+    groups
 }
 
 /// Feeds events to the accumulators of one pass.

@@ -123,7 +123,7 @@ fn aggregate(func: MetricFunc, size: usize, values: &[&Value]) -> Value {
             Value::Float(values.iter().filter(|v| v.holds()).count() as f64 / size as f64)
         }
         MetricFunc::Sum => sum(&present),
-        MetricFunc::Avg => mean(&present),
+        MetricFunc::Avg => population::mean(&present),
         MetricFunc::Min => present
             .iter()
             .min_by(|a, b| total_order(a, b))
@@ -133,8 +133,8 @@ fn aggregate(func: MetricFunc, size: usize, values: &[&Value]) -> Value {
             .max_by(|a, b| total_order(a, b))
             .map_or(Value::Null, |v| (*v).clone()),
         MetricFunc::Percentile(p) => {
-            let mut sorted: Vec<(usize, &Value)> = present.iter().map(|v| (0, *v)).collect();
-            sorted.sort_by(|a, b| total_order(a.1, b.1));
+            let mut sorted = present;
+            sorted.sort_by(|a, b| total_order(a, b));
             population::percentile(&sorted, p)
         }
     }
@@ -160,9 +160,4 @@ fn sum(values: &[&Value]) -> Value {
         }
     }
     Value::Float(values.iter().filter_map(|v| v.as_f64()).sum())
-}
-
-fn mean(values: &[&Value]) -> Value {
-    let sorted: Vec<(usize, &Value)> = values.iter().map(|v| (0, *v)).collect();
-    population::mean(&sorted)
 }

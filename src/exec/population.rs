@@ -1,4 +1,8 @@
 //! Exec stage: population functions over all entities (LANGUAGE.md section 3).
+//!
+//! A function ranges over one value per entity: its argument. The non-null values are
+//! sorted once into a [`Ranking`], which every function over the same argument shares
+//! (`ntile(monetary, 5)` and `percentile(monetary, 0.9)` sort `monetary` once).
 
 use std::cmp::Ordering;
 
@@ -13,61 +17,79 @@ use super::eval::PopValue;
 use super::value::{Value, decimal_to_f64, total_order};
 use crate::check::hir::PopFunc;
 
-/// Computes a population function over one value per entity.
-pub fn compute(func: PopFunc, values: &[Value]) -> PopValue {
-    let sorted = sort_non_null(values);
-    match func {
-        PopFunc::Ntile(n) => PopValue::PerEntity(Column::from_values(by_rank(
-            values.len(),
-            &sorted,
-            |below, count| Value::Int((i128::from(n) * below as i128 / count as i128) as i64 + 1),
-        ))),
-        PopFunc::PercentRank => PopValue::PerEntity(Column::from_values(by_rank(
-            values.len(),
-            &sorted,
-            |below, count| {
-                Value::Float(if count <= 1 {
-                    0.0
-                } else {
-                    below as f64 / (count - 1) as f64
-                })
-            },
-        ))),
-        PopFunc::Percentile(p) => PopValue::Scalar(percentile(&sorted, p)),
-        PopFunc::Mean => PopValue::Scalar(mean(&sorted)),
+/// The non-null values of an argument in [`total_order`] (ties in entity order), with
+/// how many values are strictly smaller than each.
+pub struct Ranking<'v> {
+    values: &'v [Value],
+    /// The entities with a value, in order.
+    order: Vec<u32>,
+    /// For each position of `order`: how many values are strictly smaller than its value.
+    below: Vec<u32>,
+}
+
+impl<'v> Ranking<'v> {
+    /// Sorts the non-null `values` (one per entity).
+    ///
+    /// Ints, dates and exact numbers (as digits at one common scale) are sorted as plain
+    /// keys, other values by [`total_order`], all on all cores. Sorting `(key, entity)`
+    /// pairs makes the order unique, so it never depends on the number of threads.
+    pub fn new(values: &'v [Value]) -> Ranking<'v> {
+        let (order, below) = keyed(values, int_key)
+            .or_else(|| keyed(values, time_key))
+            .map(ranked)
+            .or_else(|| {
+                let scale = common_scale(values)?;
+                keyed(values, |v| digits_at(v, scale)).map(ranked)
+            })
+            .unwrap_or_else(|| by_total_order(values));
+        Ranking {
+            values,
+            order,
+            below,
+        }
+    }
+
+    /// How many values it ranks (the non-null ones).
+    fn count(&self) -> usize {
+        self.order.len()
+    }
+
+    /// The values in ascending order.
+    fn sorted_values(&self) -> Vec<&'v Value> {
+        self.order
+            .iter()
+            .map(|&e| &self.values[e as usize])
+            .collect()
+    }
+
+    /// One value per entity from `(below, N)`: `below` counts the non-null values
+    /// strictly smaller, so equal values always get equal results. Null stays null.
+    fn by_rank(&self, score: impl Fn(usize, usize) -> Value) -> Column {
+        let mut out = vec![Value::Null; self.values.len()];
+        let count = self.count();
+        for (&entity, &below) in self.order.iter().zip(&self.below) {
+            out[entity as usize] = score(below as usize, count);
+        }
+        Column::from_values(out)
     }
 }
 
-/// The non-null values with their entity, in [`total_order`] (ties in entity order).
-///
-/// Ints, dates and exact numbers (as digits when they share a scale) are sorted as plain
-/// keys, other values by [`total_order`], all on all cores. Sorting `(key, entity)` pairs
-/// makes the order unique, so it never depends on the number of threads.
-fn sort_non_null(values: &[Value]) -> Vec<(usize, &Value)> {
-    let order = keyed(values, int_key)
-        .or_else(|| keyed(values, time_key))
-        .map(sorted_entities)
-        .or_else(|| {
-            let scale = values.iter().find_map(|v| match v {
-                Value::Decimal(d) => Some(d.scale()),
-                _ => None,
-            })?;
-            keyed(values, |v| mantissa(v, scale)).map(sorted_entities)
-        })
-        .or_else(|| keyed(values, Value::as_decimal).map(sorted_entities))
-        .unwrap_or_else(|| {
-            let mut order: Vec<u32> = (0..values.len() as u32)
-                .filter(|&e| !values[e as usize].is_null())
-                .collect();
-            order.par_sort_by(|&a, &b| {
-                total_order(&values[a as usize], &values[b as usize]).then(a.cmp(&b))
-            });
-            order
-        });
-    order
-        .into_par_iter()
-        .map(|e| (e as usize, &values[e as usize]))
-        .collect()
+/// Computes a population function over a ranked argument.
+pub fn compute(func: PopFunc, ranking: &Ranking) -> PopValue {
+    match func {
+        PopFunc::Ntile(n) => PopValue::PerEntity(ranking.by_rank(|below, count| {
+            Value::Int((i128::from(n) * below as i128 / count as i128) as i64 + 1)
+        })),
+        PopFunc::PercentRank => PopValue::PerEntity(ranking.by_rank(|below, count| {
+            Value::Float(if count <= 1 {
+                0.0
+            } else {
+                below as f64 / (count - 1) as f64
+            })
+        })),
+        PopFunc::Percentile(p) => PopValue::Scalar(percentile(&ranking.sorted_values(), p)),
+        PopFunc::Mean => PopValue::Scalar(mean(&ranking.sorted_values())),
+    }
 }
 
 /// `(key(value), entity)` for every non-null value, if `key` takes them all.
@@ -83,6 +105,42 @@ fn keyed<K: Send>(
         .collect()
 }
 
+/// Sorts `(key, entity)` pairs: the entities in order, and below each how many keys
+/// are smaller (equal keys are equal values).
+fn ranked<K: Ord + Send>(mut keys: Vec<(K, u32)>) -> (Vec<u32>, Vec<u32>) {
+    keys.par_sort_unstable();
+    let below = ties(&keys, |a, b| a.0 == b.0);
+    (keys.into_iter().map(|(_, e)| e).collect(), below)
+}
+
+/// The entities with a value sorted by [`total_order`], for values without a plain key
+/// (floats, strings, mixed kinds).
+fn by_total_order(values: &[Value]) -> (Vec<u32>, Vec<u32>) {
+    let mut order: Vec<u32> = (0..values.len() as u32)
+        .filter(|&e| !values[e as usize].is_null())
+        .collect();
+    order.par_sort_by(|&a, &b| {
+        total_order(&values[a as usize], &values[b as usize]).then(a.cmp(&b))
+    });
+    let below = ties(&order, |&a, &b| {
+        total_order(&values[a as usize], &values[b as usize]) == Ordering::Equal
+    });
+    (order, below)
+}
+
+/// For each position of a sorted list: the position of the first item equal to it.
+fn ties<T>(sorted: &[T], equal: impl Fn(&T, &T) -> bool) -> Vec<u32> {
+    let mut below = Vec::with_capacity(sorted.len());
+    let mut first = 0;
+    for i in 0..sorted.len() {
+        if i > 0 && !equal(&sorted[i - 1], &sorted[i]) {
+            first = i as u32;
+        }
+        below.push(first);
+    }
+    below
+}
+
 fn int_key(value: &Value) -> Option<i64> {
     match value {
         Value::Int(n) => Some(*n),
@@ -90,14 +148,29 @@ fn int_key(value: &Value) -> Option<i64> {
     }
 }
 
-/// An exact number with `scale` decimal places as its digits (an int is one with none):
-/// numbers of one scale order as their digits.
-fn mantissa(value: &Value, scale: u32) -> Option<i128> {
-    match value {
-        Value::Decimal(d) if d.scale() == scale => Some(d.mantissa()),
-        Value::Int(n) if scale == 0 => Some(i128::from(*n)),
-        _ => None,
-    }
+/// The largest scale of the exact numbers, if every value is one (an int has scale 0).
+fn common_scale(values: &[Value]) -> Option<u32> {
+    values
+        .par_iter()
+        .map(|v| match v {
+            Value::Null | Value::Int(_) => Some(0),
+            Value::Decimal(d) => Some(d.scale()),
+            _ => None,
+        })
+        .try_reduce(|| 0, |a, b| Some(a.max(b)))
+}
+
+/// An exact number as its digits at `scale` decimal places: numbers order as these
+/// digits. `None` when they do not fit in an `i128`.
+fn digits_at(value: &Value, scale: u32) -> Option<i128> {
+    let (digits, own_scale) = match value {
+        Value::Decimal(d) => (d.mantissa(), d.scale()),
+        Value::Int(n) => (i128::from(*n), 0),
+        _ => return None,
+    };
+    10i128
+        .checked_pow(scale - own_scale)
+        .and_then(|factor| digits.checked_mul(factor))
 }
 
 /// Dates and datetimes as nanoseconds since 1970 (`None` beyond the years 1677–2262).
@@ -110,32 +183,9 @@ fn time_key(value: &Value) -> Option<i64> {
     }
 }
 
-fn sorted_entities<K: Ord + Send>(mut keys: Vec<(K, u32)>) -> Vec<u32> {
-    keys.par_sort_unstable();
-    keys.into_par_iter().map(|(_, e)| e).collect()
-}
-
-/// One value per entity from `(below, N)`: `below` counts the non-null values strictly
-/// smaller, so equal values always get equal results. Null stays null.
-fn by_rank(
-    len: usize,
-    sorted: &[(usize, &Value)],
-    score: impl Fn(usize, usize) -> Value,
-) -> Vec<Value> {
-    let mut out = vec![Value::Null; len];
-    let count = sorted.len();
-    let mut below = 0;
-    for (i, (entity, value)) in sorted.iter().enumerate() {
-        if i > 0 && total_order(sorted[i - 1].1, value) != Ordering::Equal {
-            below = i;
-        }
-        out[*entity] = score(below, count);
-    }
-    out
-}
-
-/// `PERCENTILE_CONT`: exact for int and decimal values, then made a float.
-pub(super) fn percentile(sorted: &[(usize, &Value)], p: Decimal) -> Value {
+/// `PERCENTILE_CONT` of values in ascending order: exact for int and decimal values, then
+/// made a float.
+pub(super) fn percentile(sorted: &[&Value], p: Decimal) -> Value {
     let Some(last) = sorted.len().checked_sub(1) else {
         return Value::Null;
     };
@@ -144,7 +194,7 @@ pub(super) fn percentile(sorted: &[(usize, &Value)], p: Decimal) -> Value {
     let frac = pos - lo;
     let lo_index = lo.to_usize().unwrap_or(0).min(last);
     let hi_index = pos.ceil().to_usize().unwrap_or(last).min(last);
-    let (a, b) = (sorted[lo_index].1, sorted[hi_index].1);
+    let (a, b) = (sorted[lo_index], sorted[hi_index]);
     match (a.as_decimal(), b.as_decimal()) {
         (Some(a), Some(b)) => {
             let exact = a + (b - a) * frac;
@@ -161,11 +211,12 @@ pub(super) fn percentile(sorted: &[(usize, &Value)], p: Decimal) -> Value {
     }
 }
 
-/// The mean of the non-null values: exact for int and decimal values, then a float.
-pub(super) fn mean(sorted: &[(usize, &Value)]) -> Value {
-    if sorted.iter().all(|(_, v)| v.as_decimal().is_some()) {
+/// The mean of non-null values in ascending order: exact for int and decimal values,
+/// then a float.
+pub(super) fn mean(sorted: &[&Value]) -> Value {
+    if sorted.iter().all(|v| v.as_decimal().is_some()) {
         let mut sum = Decimal::ZERO;
-        for (_, v) in sorted {
+        for v in sorted {
             match sum.checked_add(v.as_decimal().unwrap_or_default()) {
                 Some(s) => sum = s,
                 None => return float_mean(sorted),
@@ -177,10 +228,88 @@ pub(super) fn mean(sorted: &[(usize, &Value)]) -> Value {
 }
 
 /// Float values are summed in sorted order, so the result never depends on input order.
-fn float_mean(sorted: &[(usize, &Value)]) -> Value {
+fn float_mean(sorted: &[&Value]) -> Value {
     if sorted.is_empty() {
         return Value::Null;
     }
-    let sum: f64 = sorted.iter().map(|(_, v)| v.as_f64().unwrap_or(0.0)).sum();
+    let sum: f64 = sorted.iter().map(|v| v.as_f64().unwrap_or(0.0)).sum();
     Value::Float(sum / sorted.len() as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ntile(n: i64, values: &[Value]) -> Vec<Value> {
+        match compute(PopFunc::Ntile(n), &Ranking::new(values)) {
+            PopValue::PerEntity(column) => column.values().collect(),
+            PopValue::Scalar(_) => unreachable!("ntile is per entity"),
+        }
+    }
+
+    fn dec(text: &str) -> Value {
+        Value::Decimal(text.parse().unwrap_or_default())
+    }
+
+    #[test]
+    fn exact_numbers_of_different_scales_rank_by_value_and_tie_when_equal() {
+        let values = [
+            dec("2.50"),
+            Value::Int(2),
+            dec("2.5"),
+            Value::Null,
+            dec("0.125"),
+        ];
+        let ranking = Ranking::new(&values);
+        assert_eq!(ranking.order, [4, 1, 0, 2]);
+        assert_eq!(ranking.below, [0, 1, 2, 2]);
+        let ranks = ntile(4, &values);
+        assert_eq!(
+            format!("{ranks:?}"),
+            "[Int(3), Int(2), Int(3), Null, Int(1)]"
+        );
+    }
+
+    #[test]
+    fn floats_and_mixed_kinds_rank_by_total_order() {
+        let values = [
+            Value::Float(1.5),
+            Value::Int(1),
+            Value::Float(1.0),
+            dec("1.50"),
+        ];
+        let ranking = Ranking::new(&values);
+        assert_eq!(ranking.order, [1, 2, 0, 3]);
+        assert_eq!(ranking.below, [0, 0, 2, 2]);
+    }
+
+    #[test]
+    fn digits_that_overflow_at_the_common_scale_fall_back_to_comparing_values() {
+        let huge = Value::Int(i64::MAX);
+        let values = [
+            huge.clone(),
+            dec("0.0000000000000000000000000001"),
+            Value::Int(0),
+        ];
+        let ranking = Ranking::new(&values);
+        assert_eq!(ranking.order, [2, 1, 0]);
+    }
+
+    #[test]
+    fn percentile_and_mean_read_the_shared_sort() {
+        let values = [Value::Int(4), Value::Null, Value::Int(1), Value::Int(3)];
+        let ranking = Ranking::new(&values);
+        let scalar = |func| match compute(func, &ranking) {
+            PopValue::Scalar(v) => format!("{v:?}"),
+            PopValue::PerEntity(_) => unreachable!("a scalar function"),
+        };
+        assert_eq!(
+            scalar(PopFunc::Percentile(Decimal::new(5, 1))),
+            "Float(3.0)"
+        );
+        assert_eq!(
+            scalar(PopFunc::Mean),
+            format!("{:?}", exact_mean(Decimal::from(8), 3))
+        );
+    }
 }
