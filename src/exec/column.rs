@@ -120,6 +120,28 @@ impl Dictionary {
     fn get(&self, row: usize) -> Option<&Arc<str>> {
         self.strings.get(self.ids[row] as usize)
     }
+
+    /// Whether the strings of `other` fit in this dictionary with its own.
+    fn can_take(&self, other: &Dictionary) -> bool {
+        self.strings.len() + other.strings.len() <= DICTIONARY_LIMIT
+    }
+
+    /// This dictionary's id of each string of `other`, adding those it lacks.
+    fn ids_of(&mut self, other: &Dictionary) -> Vec<u32> {
+        if self.index.is_empty() && !self.strings.is_empty() {
+            self.index = (self.strings.iter().cloned()).zip(0..).collect();
+        }
+        let mut ids = Vec::with_capacity(other.strings.len());
+        for text in &other.strings {
+            let next = self.strings.len() as u32;
+            let id = *self.index.entry(text.clone()).or_insert(next);
+            if id == next {
+                self.strings.push(text.clone());
+            }
+            ids.push(id);
+        }
+        ids
+    }
 }
 
 impl Column {
@@ -269,16 +291,28 @@ impl Column {
         (0..self.len()).map(|row| self.get(row))
     }
 
-    /// Appends the rows of `other` marked in `keep`.
-    pub fn append(&mut self, other: &Column, keep: &[bool]) {
+    /// Appends the rows of `other` marked in `keep` (taking `other` whole when this
+    /// column is empty and every row is kept).
+    pub fn append(&mut self, other: Column, keep: &[bool]) {
+        if self.is_empty() && keep.iter().all(|&k| k) {
+            *self = other;
+            return;
+        }
         let rows = (0..other.len()).filter(|&row| keep[row]);
-        match (&mut *self, other) {
+        match (&mut *self, &other) {
             (Column::Bools(a), Column::Bools(b)) => rows.for_each(|r| a.push(b.get(r))),
             (Column::Ints(a), Column::Ints(b)) => rows.for_each(|r| a.push(b.get(r))),
             (Column::Decimals(a), Column::Decimals(b)) => rows.for_each(|r| a.push(b.get(r))),
             (Column::Floats(a), Column::Floats(b)) => rows.for_each(|r| a.push(b.get(r))),
             (Column::Dates(a), Column::Dates(b)) => rows.for_each(|r| a.push(b.get(r))),
             (Column::DateTimes(a), Column::DateTimes(b)) => rows.for_each(|r| a.push(b.get(r))),
+            (Column::Strings(a), Column::Strings(b)) => a.extend(rows.map(|r| b[r].clone())),
+            (Column::Values(a), Column::Values(b)) => a.extend(rows.map(|r| b[r].clone())),
+            (Column::Dictionary(a), Column::Dictionary(b)) if a.can_take(b) => {
+                let ids = a.ids_of(b);
+                let id = |r: usize| ids.get(b.ids[r] as usize).map_or(NULL_ID, |&id| id);
+                a.ids.extend(rows.map(id));
+            }
             _ => rows.for_each(|r| self.push(other.get(r))),
         }
     }
@@ -402,10 +436,43 @@ mod tests {
     fn append_takes_the_kept_rows_in_order() {
         let mut column = Column::from_values(vec![Value::Bool(true)]);
         let other = Column::from_values(vec![Value::Bool(false), Value::Null, Value::Bool(true)]);
-        column.append(&other, &[true, true, false]);
+        column.append(other, &[true, true, false]);
         assert!(same(
             &[Value::Bool(true), Value::Bool(false), Value::Null],
             &column
         ));
+    }
+
+    #[test]
+    fn appended_dictionaries_share_their_strings() {
+        let text = |s: &str| Value::Str(Arc::from(s));
+        let mut column = Column::from_values(vec![text("b"), Value::Null, text("a")]);
+        let other = Column::from_values(vec![text("c"), text("a"), Value::Null, text("b")]);
+        column.append(other, &[true, true, true, false]);
+        let expected = [
+            text("b"),
+            Value::Null,
+            text("a"),
+            text("c"),
+            text("a"),
+            Value::Null,
+        ];
+        assert!(same(&expected, &column));
+        let Column::Dictionary(d) = &column else {
+            panic!("still a dictionary: {column:?}")
+        };
+        assert_eq!(d.strings.len(), 3);
+    }
+
+    #[test]
+    fn an_empty_column_takes_a_whole_part_as_it_is() {
+        let mut column = Column::for_type(&Ty::String);
+        let many: Vec<Value> = (0..DICTIONARY_LIMIT + 1)
+            .map(|i| Value::Str(Arc::from(i.to_string())))
+            .collect();
+        let part = Column::from_values(many.clone());
+        column.append(part, &vec![true; many.len()]);
+        assert!(matches!(column, Column::Strings(_)));
+        assert!(same(&many, &column));
     }
 }

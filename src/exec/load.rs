@@ -329,7 +329,7 @@ fn join_entity_parts(
             table.counts.rejects += 1;
             rejects.reject(path, problem)?;
         }
-        for (column, part_column) in table.columns.iter_mut().zip(&part.columns) {
+        for (column, part_column) in table.columns.iter_mut().zip(part.columns) {
             column.append(part_column, &kept);
         }
         lines_before += part.lines_spanned;
