@@ -5,9 +5,10 @@
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use rayon::slice::ParallelSliceMut;
+use rayon::prelude::*;
 
 use serde_json::{Map, Number, Value as Json};
 
@@ -323,7 +324,10 @@ fn cell(line: &mut String, text: &str, is_null: bool) {
         }
         return;
     }
-    if text.contains([',', '"', '\n', '\r']) {
+    if text
+        .bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
         line.push('"');
         line.push_str(&text.replace('"', "\"\""));
         line.push('"');
@@ -358,51 +362,80 @@ fn assignments(
     header(&mut line, &names);
     w.write_all(line.as_bytes())?;
     let accepted = accepted_by_key(outcome);
-    let mut accepted = accepted.iter().peekable();
-    let mut list = String::new();
-    for (position, &e) in outcome.by_key.iter().enumerate() {
-        let e = e as usize;
-        line.clear();
-        data.key(&mut line, &outcome.keys[e]);
-        for (i, column) in outcome.segmentations.iter().enumerate() {
-            line.push(',');
-            if let Some(s) = column[e] {
-                cell(
-                    &mut line,
-                    &hir.segmentations[i].rules[s as usize].name,
-                    false,
-                );
+    write_rows(w, outcome.by_key.len(), |positions, text| {
+        let first = accepted.partition_point(|(p, _, _)| (*p as usize) < positions.start);
+        let mut accepted = accepted[first..].iter().peekable();
+        let mut list = String::new();
+        for position in positions {
+            let e = outcome.by_key[position] as usize;
+            data.key(text, &outcome.keys[e]);
+            for (i, column) in outcome.segmentations.iter().enumerate() {
+                text.push(',');
+                if let Some(s) = column[e] {
+                    cell(text, &hir.segmentations[i].rules[s as usize].name, false);
+                }
             }
-        }
-        line.push(',');
-        list.clear();
-        for (i, column) in outcome.segments.iter().enumerate() {
-            if column[e] {
-                push_item(&mut list, &hir.segments[i].name);
+            text.push(',');
+            list.clear();
+            for (i, column) in outcome.segments.iter().enumerate() {
+                if column[e] {
+                    push_item(&mut list, &hir.segments[i].name);
+                }
             }
-        }
-        cell(&mut line, &list, list.is_empty());
-        line.push(',');
-        list.clear();
-        while let Some((_, r, variant)) = accepted.next_if(|(p, _, _)| *p as usize == position) {
-            let campaign = &hir.campaigns[outcome.campaigns[*r as usize].campaign];
-            push_item(&mut list, &campaign.name);
-            list.push(':');
-            list.push_str(if *variant == HOLDOUT {
-                "holdout"
-            } else {
-                &campaign.variants[*variant as usize].name
-            });
-        }
-        cell(&mut line, &list, list.is_empty());
-        if let Some(lets) = &outcome.lets {
-            for column in lets {
-                line.push(',');
-                data.value(&mut line, &column[e]);
+            cell(text, &list, list.is_empty());
+            text.push(',');
+            list.clear();
+            while let Some((_, r, variant)) = accepted.next_if(|(p, _, _)| *p as usize == position)
+            {
+                let campaign = &hir.campaigns[outcome.campaigns[*r as usize].campaign];
+                push_item(&mut list, &campaign.name);
+                list.push(':');
+                list.push_str(if *variant == HOLDOUT {
+                    "holdout"
+                } else {
+                    &campaign.variants[*variant as usize].name
+                });
             }
+            cell(text, &list, list.is_empty());
+            if let Some(lets) = &outcome.lets {
+                for column in lets {
+                    text.push(',');
+                    data.value(text, &column[e]);
+                }
+            }
+            text.push('\n');
         }
-        line.push('\n');
-        w.write_all(line.as_bytes())?;
+    })
+}
+
+/// How many rows one task formats (in a block of [`ROWS_AT_ONCE`]).
+const ROWS_PER_TASK: usize = 16 * 1024;
+
+/// How many rows are formatted before they are written (the memory a file's text takes).
+const ROWS_AT_ONCE: usize = 16 * ROWS_PER_TASK;
+
+/// Writes rows `0..count`: `format(rows, text)` appends the lines of `rows` to `text`.
+/// Blocks of rows are formatted on all cores and written in order.
+fn write_rows(
+    w: &mut impl Write,
+    count: usize,
+    format: impl Fn(Range<usize>, &mut String) + Sync,
+) -> std::io::Result<()> {
+    for block in (0..count).step_by(ROWS_AT_ONCE) {
+        let tasks: Vec<usize> = (block..count.min(block + ROWS_AT_ONCE))
+            .step_by(ROWS_PER_TASK)
+            .collect();
+        let texts: Vec<String> = tasks
+            .par_iter()
+            .map(|&start| {
+                let mut text = String::new();
+                format(start..count.min(start + ROWS_PER_TASK), &mut text);
+                text
+            })
+            .collect();
+        for text in texts {
+            w.write_all(text.as_bytes())?;
+        }
     }
     Ok(())
 }
@@ -448,26 +481,22 @@ fn actions(
     let mut line = String::new();
     header(&mut line, &names);
     w.write_all(line.as_bytes())?;
-    for row in &outcome.actions[action] {
-        line.clear();
-        let campaign = &hir.campaigns[row.campaign];
-        data.key(&mut line, &outcome.keys[row.entity as usize]);
-        line.push(',');
-        cell(&mut line, &campaign.name, false);
-        line.push(',');
-        cell(
-            &mut line,
-            &campaign.variants[row.variant as usize].name,
-            false,
-        );
-        for value in &row.values {
-            line.push(',');
-            data.value(&mut line, value);
+    let rows = &outcome.actions[action];
+    write_rows(w, rows.len(), |range, text| {
+        for row in &rows[range] {
+            let campaign = &hir.campaigns[row.campaign];
+            data.key(text, &outcome.keys[row.entity as usize]);
+            text.push(',');
+            cell(text, &campaign.name, false);
+            text.push(',');
+            cell(text, &campaign.variants[row.variant as usize].name, false);
+            for value in &row.values {
+                text.push(',');
+                data.value(text, value);
+            }
+            text.push('\n');
         }
-        line.push('\n');
-        w.write_all(line.as_bytes())?;
-    }
-    Ok(())
+    })
 }
 
 fn rejects(outcome: &Outcome, data: DataCells, w: &mut impl Write) -> std::io::Result<()> {
@@ -636,6 +665,18 @@ mod tests {
 
     fn text(dir: &Path) -> Result<String> {
         Ok(fs::read_to_string(dir.join("file"))?)
+    }
+
+    #[test]
+    fn rows_formatted_in_parallel_blocks_are_written_in_order() -> Result<()> {
+        let count = 2 * ROWS_AT_ONCE + ROWS_PER_TASK + 7;
+        let mut written = Vec::new();
+        write_rows(&mut written, count, |rows, text| {
+            rows.for_each(|i| text.push_str(&format!("{i}\n")));
+        })?;
+        let expected: String = (0..count).map(|i| format!("{i}\n")).collect();
+        assert!(String::from_utf8(written)? == expected);
+        Ok(())
     }
 
     #[test]
