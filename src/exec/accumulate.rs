@@ -6,6 +6,7 @@
 use std::cmp::Ordering;
 
 use chrono::NaiveDateTime;
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 
 use super::column::Column;
@@ -74,11 +75,11 @@ impl PassState {
     }
 
     /// The final value of each aggregate for every entity, in entity order; `empty[i]` is
-    /// aggregate `i`'s value for an entity without events.
+    /// aggregate `i`'s value for an entity without events. Aggregates finish on all cores.
     pub fn finish(self, empty: &[Value]) -> Vec<Column> {
         let slots = self.slots;
         self.accumulators
-            .into_iter()
+            .into_par_iter()
             .zip(empty)
             .map(|(acc, empty)| {
                 let mut by_slot = acc.finish();

@@ -3,6 +3,7 @@
 //! inline for up to six distinct values while ids and counts are small.
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
@@ -19,7 +20,7 @@ enum Key {
     Int(i64),
     Decimal(Decimal),
     Float(u64),
-    Str(std::sync::Arc<str>),
+    Str(Arc<str>),
     Date(chrono::NaiveDate),
     DateTime(chrono::NaiveDateTime),
     Duration(i64, u8),
@@ -46,6 +47,11 @@ impl From<&Value> for Key {
 pub struct ModeCounts {
     values: Vec<Value>,
     ids: FxHashMap<Key, u32>,
+    /// The ids of the strings in `values` by the address of their text. A reader shares
+    /// the text of repeated strings, so most events find their id here without hashing
+    /// the text. (Only strings held in `values` are here: their address cannot be reused
+    /// while they are.)
+    by_address: FxHashMap<usize, u32>,
     counts: Counts,
 }
 
@@ -137,11 +143,19 @@ impl ModeCounts {
     }
 
     fn id(&mut self, value: &Value) -> u32 {
+        if let Value::Str(text) = value
+            && let Some(&id) = self.by_address.get(&address(text))
+        {
+            return id;
+        }
         let key = Key::from(value);
         if let Some(&id) = self.ids.get(&key) {
             return id;
         }
         let id = self.values.len() as u32;
+        if let Value::Str(text) = value {
+            self.by_address.insert(address(text), id);
+        }
         self.values.push(value.clone());
         self.ids.insert(key, id);
         id
@@ -182,6 +196,11 @@ impl ModeCounts {
     }
 }
 
+/// Where a string's text lies in memory.
+fn address(text: &Arc<str>) -> usize {
+    Arc::as_ptr(text).cast::<u8>() as usize
+}
+
 fn order(values: &[Value], a: u32, b: u32) -> Ordering {
     total_order(&values[a as usize], &values[b as usize])
 }
@@ -205,6 +224,20 @@ mod tests {
         counts.add(1, &text("wine"), 2);
         let result: Vec<String> = counts.finish().iter().map(Value::text).collect();
         assert_eq!(result, ["fruit", "wine"]);
+    }
+
+    #[test]
+    fn equal_strings_at_different_addresses_count_as_one_value() {
+        let mut counts = ModeCounts::default();
+        counts.grow();
+        let shared = text("tea");
+        for v in [&shared, &text("tea"), &shared, &text("wine"), &text("wine")] {
+            counts.add(0, v, 1);
+        }
+        counts.add(0, &text("wine"), 2);
+        assert_eq!(counts.values.len(), 2);
+        let result: Vec<String> = counts.finish().iter().map(Value::text).collect();
+        assert_eq!(result, ["wine"]);
     }
 
     #[test]
