@@ -225,7 +225,10 @@ impl<'a, 'w> Batch<'a, 'w> {
                 }
                 let mut out = Vec::with_capacity(at.len());
                 for _ in at {
-                    let values: Args = columns.iter_mut().flat_map(|c| c.next()).collect();
+                    let mut values = Args::new();
+                    columns
+                        .iter_mut()
+                        .for_each(|c| values.push(c.next().unwrap_or_default()));
                     out.push(world.apply(*f, values, e)?);
                 }
                 out

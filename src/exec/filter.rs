@@ -62,16 +62,20 @@ impl<'e> Filter<'e> {
             }
             Filter::In(f, values, negated) => {
                 let v = &row.event[*f];
-                !v.is_null()
-                    && values
-                        .iter()
-                        .any(|w| compare(v, w) == Some(Ordering::Equal))
-                        != *negated
+                !v.is_null() && values.iter().any(|w| equal(v, w)) != *negated
             }
             Filter::And(a, b) => a.holds(world, row)? && b.holds(world, row)?,
             Filter::Or(a, b) => a.holds(world, row)? || b.holds(world, row)?,
             Filter::Expr(e) => world.eval(e, row)?.holds(),
         })
+    }
+}
+
+/// Whether two non-null values are equal (texts by length first, without ordering them).
+fn equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => x == y,
+        _ => compare(a, b) == Some(Ordering::Equal),
     }
 }
 

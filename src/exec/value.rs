@@ -178,11 +178,13 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
     match (a, b) {
         (Value::Null, _) | (_, Value::Null) => None,
         (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
+        (Value::DateTime(x), Value::DateTime(y)) => Some(x.cmp(y)),
         (Value::Decimal(x), Value::Decimal(y)) => Some(x.cmp(y)),
         (Value::Int(_) | Value::Decimal(_), Value::Int(_) | Value::Decimal(_)) => {
             Some(a.as_decimal()?.cmp(&b.as_decimal()?))
         }
         (Value::Float(_), _) | (_, Value::Float(_)) => a.as_f64()?.partial_cmp(&b.as_f64()?),
+        (Value::Str(x), Value::Str(y)) if Arc::ptr_eq(x, y) => Some(Ordering::Equal),
         (Value::Str(x), Value::Str(y)) => Some(x.as_bytes().cmp(y.as_bytes())),
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
         (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
