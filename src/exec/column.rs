@@ -159,6 +159,11 @@ impl Column {
         }
     }
 
+    /// An empty column of strings with many distinct values (such as keys).
+    pub fn strings() -> Column {
+        Column::Strings(Vec::new())
+    }
+
     /// An empty column, typed by the first value that is not null.
     pub fn untyped() -> Column {
         Column::Untyped(0)

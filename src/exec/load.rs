@@ -237,6 +237,19 @@ pub fn load_entity(
     join_entity_parts(hir, source.path(), parts, rejects)
 }
 
+/// An empty column per entity field. A text key is unique, so its column stores each
+/// row's string (a dictionary would only fill up and be converted).
+fn entity_columns(hir: &Hir) -> Vec<Column> {
+    let fields = &hir.entity.fields;
+    let text_key = matches!(fields[hir.key_field].ty.ty, Ty::String);
+    (0..fields.len())
+        .map(|i| match i == hir.key_field && text_key {
+            true => Column::strings(),
+            false => Column::for_type(&fields[i].ty.ty),
+        })
+        .collect()
+}
+
 /// Reads the rows of one part into columns.
 fn read_entity_part(
     hir: &Hir,
@@ -245,7 +258,7 @@ fn read_entity_part(
 ) -> Result<EntityPart, RunError> {
     let fields = &hir.entity.fields;
     let mut part = EntityPart {
-        columns: fields.iter().map(|f| Column::for_type(&f.ty.ty)).collect(),
+        columns: entity_columns(hir),
         keys: Vec::new(),
         lines: Vec::new(),
         problems: Vec::new(),
@@ -283,7 +296,7 @@ fn join_entity_parts(
 ) -> Result<EntityTable, RunError> {
     let fields = &hir.entity.fields;
     let mut table = EntityTable {
-        columns: fields.iter().map(|f| Column::for_type(&f.ty.ty)).collect(),
+        columns: entity_columns(hir),
         keys: Vec::new(),
         index: KeyIndex::default(),
         by_key: Vec::new(),

@@ -14,6 +14,11 @@ use crate::exec::value::Value;
 /// How many distinct strings a column shares before new ones are allocated unshared.
 const STRING_CACHE_LIMIT: usize = 4096;
 
+/// Once the shared strings are that many, the next this many cells decide whether looking
+/// them up pays: if fewer than half are shared ones, the column (a key, an e-mail
+/// address...) is read without sharing from then on.
+const STRING_CACHE_TRIAL: u32 = 4096;
+
 /// Parses the cells of one column, sharing repeated strings.
 pub struct CellParser {
     /// The column's name.
@@ -21,6 +26,8 @@ pub struct CellParser {
     ty: Type,
     enum_values: Vec<Arc<str>>,
     strings: FxHashMap<Box<str>, Arc<str>>,
+    /// Lookups and hits since the shared strings filled up.
+    trial: (u32, u32),
 }
 
 impl CellParser {
@@ -35,6 +42,7 @@ impl CellParser {
             ty: field.ty.clone(),
             enum_values,
             strings: FxHashMap::default(),
+            trial: (0, 0),
         }
     }
 
@@ -76,11 +84,23 @@ impl CellParser {
     }
 
     fn shared(&mut self, text: &str) -> Arc<str> {
-        if let Some(s) = self.strings.get(text) {
-            return s.clone();
+        let full = self.strings.len() >= STRING_CACHE_LIMIT;
+        if full && self.trial.0 >= STRING_CACHE_TRIAL {
+            return Arc::from(text);
+        }
+        let found = self.strings.get(text).cloned();
+        if full {
+            self.trial.0 += 1;
+            self.trial.1 += u32::from(found.is_some());
+            if self.trial.0 == STRING_CACHE_TRIAL && self.trial.1 >= STRING_CACHE_TRIAL / 2 {
+                self.trial = (0, 0);
+            }
+        }
+        if let Some(s) = found {
+            return s;
         }
         let s: Arc<str> = Arc::from(text);
-        if self.strings.len() < STRING_CACHE_LIMIT {
+        if !full {
             self.strings.insert(text.into(), s.clone());
         }
         s
@@ -328,5 +348,54 @@ mod decimal_tests {
         for text in ["-0.0", "1.", ".5", "1e5", "1,5", "", "-", "1.2.3"] {
             assert_eq!(fast_decimal(text.as_bytes()), None, "{text}");
         }
+    }
+}
+
+#[cfg(test)]
+mod sharing_tests {
+    use super::*;
+
+    fn parser() -> CellParser {
+        CellParser::new(&Field {
+            name: "text".to_string(),
+            ty: Type::of(Ty::String),
+            span: Default::default(),
+        })
+    }
+
+    fn shared_twice(parser: &mut CellParser, text: &str) -> bool {
+        let (Ok(Value::Str(a)), Ok(Value::Str(b))) = (parser.parse(text), parser.parse(text))
+        else {
+            return false;
+        };
+        Arc::ptr_eq(&a, &b)
+    }
+
+    #[test]
+    fn repeated_strings_stay_shared_after_the_cache_fills() {
+        let mut parser = parser();
+        for i in 0..STRING_CACHE_LIMIT {
+            parser.parse(&i.to_string()).ok();
+        }
+        for round in 0..3 {
+            for i in 0..STRING_CACHE_TRIAL as usize {
+                parser.parse(&(i % 100).to_string()).ok();
+                parser.parse(&format!("new {round} {i}")).ok();
+            }
+        }
+        assert!(shared_twice(&mut parser, "7"));
+    }
+
+    #[test]
+    fn a_column_of_distinct_strings_stops_looking_them_up() {
+        let mut parser = parser();
+        for i in 0..STRING_CACHE_LIMIT + STRING_CACHE_TRIAL as usize {
+            parser.parse(&format!("key {i}")).ok();
+        }
+        assert!(!shared_twice(&mut parser, "key 7"));
+        assert_eq!(
+            parser.parse("key 7").ok().map(|v| v.text()),
+            Some("key 7".to_string())
+        );
     }
 }
