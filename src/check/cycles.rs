@@ -78,17 +78,24 @@ impl Checker<'_> {
                     references(e, &self.aggregates, &self.populations, &mut refs);
                 }
                 refs.iter()
-                    .filter_map(|r| nodes.iter().position(|(n, ..)| n == r))
+                    .map(|r| match *r {
+                        Node::Let(i) => i,
+                        Node::Segment(i) => lets.len() + i,
+                        Node::Segmentation(i) => lets.len() + segments.len() + i,
+                    })
                     .collect()
             })
             .collect();
+        let components = strong_components(&edges);
         let mut reported = vec![false; nodes.len()];
         let errors_before = self.errors.len();
         for start in 0..nodes.len() {
             if reported[start] {
                 continue;
             }
-            if let Some(path) = find_cycle(start, &edges) {
+            let component = components[start];
+            let in_component = |n: usize| components[n] == component;
+            if let Some(path) = find_cycle(start, &edges, &in_component) {
                 for &n in &path {
                     reported[n] = true;
                 }
@@ -207,14 +214,22 @@ fn expr_level(
         .fold(own, usize::max)
 }
 
-/// A path from `start` back to itself, if one exists (depth-first).
-fn find_cycle(start: usize, edges: &[Vec<usize>]) -> Option<Vec<usize>> {
+/// A path from `start` back to itself, if one exists (depth-first), through the nodes
+/// `inside` accepts: `start`'s strongly connected component, since no other node leads
+/// back to `start` (so the path is the one a search of the whole graph finds, found in
+/// time proportional to the component).
+fn find_cycle(
+    start: usize,
+    edges: &[Vec<usize>],
+    inside: &dyn Fn(usize) -> bool,
+) -> Option<Vec<usize>> {
     let mut visited = vec![false; edges.len()];
     let mut path = vec![start];
     fn walk(
         node: usize,
         start: usize,
         edges: &[Vec<usize>],
+        inside: &dyn Fn(usize) -> bool,
         visited: &mut [bool],
         path: &mut Vec<usize>,
     ) -> bool {
@@ -222,10 +237,10 @@ fn find_cycle(start: usize, edges: &[Vec<usize>]) -> Option<Vec<usize>> {
             if next == start {
                 return true;
             }
-            if !visited[next] {
+            if !visited[next] && inside(next) {
                 visited[next] = true;
                 path.push(next);
-                if walk(next, start, edges, visited, path) {
+                if walk(next, start, edges, inside, visited, path) {
                     return true;
                 }
                 path.pop();
@@ -233,5 +248,105 @@ fn find_cycle(start: usize, edges: &[Vec<usize>]) -> Option<Vec<usize>> {
         }
         false
     }
-    walk(start, start, edges, &mut visited, &mut path).then_some(path)
+    walk(start, start, edges, inside, &mut visited, &mut path).then_some(path)
+}
+
+/// The strongly connected component of each node (Tarjan's algorithm, without
+/// recursion): two nodes share a number when each leads to the other.
+fn strong_components(edges: &[Vec<usize>]) -> Vec<usize> {
+    const UNSEEN: usize = usize::MAX;
+    let n = edges.len();
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut component = vec![UNSEEN; n];
+    let mut stack = Vec::new();
+    let (mut next_index, mut next_component) = (0, 0);
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
+        }
+        // Each frame: a node and how many of its edges have been followed.
+        let mut frames = vec![(root, 0)];
+        index[root] = next_index;
+        low[root] = next_index;
+        next_index += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (node, ref mut followed)) = frames.last_mut() {
+            if let Some(&next) = edges[node].get(*followed) {
+                *followed += 1;
+                if index[next] == UNSEEN {
+                    index[next] = next_index;
+                    low[next] = next_index;
+                    next_index += 1;
+                    stack.push(next);
+                    on_stack[next] = true;
+                    frames.push((next, 0));
+                } else if on_stack[next] {
+                    low[node] = low[node].min(index[next]);
+                }
+                continue;
+            }
+            frames.pop();
+            if let Some(&(parent, _)) = frames.last() {
+                low[parent] = low[parent].min(low[node]);
+            }
+            if low[node] == index[node] {
+                while let Some(member) = stack.pop() {
+                    on_stack[member] = false;
+                    component[member] = next_component;
+                    if member == node {
+                        break;
+                    }
+                }
+                next_component += 1;
+            }
+        }
+    }
+    component
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nodes_share_a_component_exactly_when_each_leads_to_the_other() {
+        // 0 → 1 → 2 → 0 is a cycle, 3 → 4 → 3 another, 5 → 0 and 6 (itself) alone.
+        let edges = vec![
+            vec![1],
+            vec![2],
+            vec![0],
+            vec![4, 0],
+            vec![3],
+            vec![0],
+            vec![6],
+        ];
+        let c = strong_components(&edges);
+        assert!(c[0] == c[1] && c[1] == c[2]);
+        assert!(c[3] == c[4] && c[3] != c[0]);
+        let distinct = |a: usize, b: usize| c[a] != c[b];
+        assert!(distinct(5, 0) && distinct(5, 3) && distinct(6, 0) && distinct(6, 5));
+    }
+
+    #[test]
+    fn a_long_chain_has_one_component_per_node_and_no_cycle() {
+        let edges: Vec<Vec<usize>> = (0..50_000).map(|i| vec![i + 1]).chain([vec![]]).collect();
+        let c = strong_components(&edges);
+        let mut sorted = c.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), edges.len());
+        let inside = |n: usize| c[n] == c[0];
+        assert_eq!(find_cycle(0, &edges, &inside), None);
+    }
+
+    #[test]
+    fn the_cycle_found_is_the_path_through_the_component() {
+        let edges = vec![vec![3, 1], vec![2], vec![0], vec![]];
+        let c = strong_components(&edges);
+        let inside = |n: usize| c[n] == c[0];
+        assert_eq!(find_cycle(0, &edges, &inside), Some(vec![0, 1, 2]));
+    }
 }
