@@ -56,22 +56,24 @@ impl PassState {
     }
 
     /// Adds the state of a later part, as if its events had come after this part's; on
-    /// overflow, says which accumulator overflowed.
+    /// overflow, says which accumulator overflowed (the first one). The accumulators
+    /// merge on all cores.
     pub fn merge(&mut self, later: PassState) -> Result<(), (usize, Overflowed)> {
         let slots: Vec<u32> = later
             .entities
             .iter()
             .map(|&e| self.slot(e as usize) as u32)
             .collect();
-        for (i, (acc, more)) in self
+        let merged: Vec<Result<(), Overflowed>> = self
             .accumulators
-            .iter_mut()
+            .par_iter_mut()
             .zip(later.accumulators)
-            .enumerate()
-        {
-            acc.merge(more, &slots).map_err(|o| (i, o))?;
+            .map(|(acc, more)| acc.merge(more, &slots))
+            .collect();
+        match merged.into_iter().position(|r| r.is_err()) {
+            Some(i) => Err((i, Overflowed)),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// The final value of each aggregate for every entity, in entity order; `empty[i]` is
