@@ -154,6 +154,9 @@ struct Server {
     workspace: Workspace,
     /// The diagnostics last sent for each URI.
     published: BTreeMap<Url, Vec<Diagnostic>>,
+    /// The buffer the latest notification opened or changed: its diagnostics are sent
+    /// even when they did not change, so the editor knows they are of its new version.
+    touched: Option<Url>,
 }
 
 impl Server {
@@ -163,6 +166,7 @@ impl Server {
             DidOpenTextDocument::METHOD => parse::<DidOpenTextDocumentParams>(notification.params)
                 .map(|p| {
                     let document = p.text_document;
+                    self.touched = Some(document.uri.clone());
                     self.workspace
                         .open(document.uri, document.version, document.text);
                 }),
@@ -170,6 +174,7 @@ impl Server {
                 parse::<DidChangeTextDocumentParams>(notification.params).map(|p| {
                     if let Some(change) = p.content_changes.into_iter().last() {
                         let document = p.text_document;
+                        self.touched = Some(document.uri.clone());
                         self.workspace
                             .change(document.uri, document.version, change.text);
                     }
@@ -204,9 +209,12 @@ impl Server {
         for uri in self.published.keys() {
             current.entry(uri.clone()).or_default();
         }
+        let touched = self.touched.take();
         let mut notifications = Vec::new();
         for (uri, diagnostics) in current {
-            if self.published.get(&uri) == Some(&diagnostics) {
+            let unchanged = self.published.get(&uri) == Some(&diagnostics)
+                || (diagnostics.is_empty() && !self.published.contains_key(&uri));
+            if unchanged && touched.as_ref() != Some(&uri) {
                 continue;
             }
             let version = file_path(&uri)
