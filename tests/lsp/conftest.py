@@ -118,3 +118,34 @@ def apply_edits(text: str, edits: list[types.TextEdit]) -> str:
 def seg(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Runs the seg binary."""
     return subprocess.run([SEG, *args], capture_output=True, text=True, cwd=cwd, timeout=60)
+
+
+def raw_session(messages: list[dict], command: list[str] | None = None) -> list[dict]:
+    """Runs the server (`seg lsp`, or `command`) on `messages` framed as LSP over stdin,
+    each after an `initialize` and before `shutdown` and `exit`; every message it wrote,
+    in order. Fails when the server does not exit cleanly."""
+    import json
+
+    session = [
+        {"jsonrpc": "2.0", "id": 0, "method": "initialize",
+         "params": {"processId": None, "rootUri": None, "capabilities": {}}},
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        *messages,
+        {"jsonrpc": "2.0", "id": "shutdown", "method": "shutdown"},
+        {"jsonrpc": "2.0", "method": "exit"},
+    ]
+    framed = b""
+    for message in session:
+        body = json.dumps(message).encode()
+        framed += b"Content-Length: %d\r\n\r\n" % len(body) + body
+    server = subprocess.run(
+        command or [SEG, "lsp"], input=framed, capture_output=True, timeout=60
+    )
+    assert server.returncode == 0, server.stderr.decode()
+    replies, rest = [], server.stdout
+    while rest:
+        header, rest = rest.split(b"\r\n\r\n", 1)
+        length = int(header.split(b":")[1])
+        replies.append(json.loads(rest[:length]))
+        rest = rest[length:]
+    return replies
