@@ -1,0 +1,112 @@
+//! The language server's re-check after an edit: one open buffer of a 2,000-line program,
+//! changed (one line, alternately two texts so that no parse can be reused), then
+//! re-parsed, checked and linted as `seg lsp` does after each keystroke. The budget in
+//! `docs/editors.md` is well under 100 ms.
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use lsp_types::Url;
+use seg::lsp::Workspace;
+
+/// Lines the generated program has at least.
+const LINES: usize = 2_000;
+
+const HEADER: &str = r#"// Generated for the language server benchmark.
+entity shopper key shopper_id {
+  shopper_id: string
+  joined_on: date
+  region: enum("north", "south", "east", "west")
+  email_ok: bool
+}
+
+events purchases time bought_at {
+  shopper_id: string
+  bought_at: datetime
+  total: decimal
+  channel: enum("store", "app", "web")
+}
+"#;
+
+/// One block of rules, its names ending with `_{i}`.
+fn block(out: &mut String, i: usize) {
+    let _ = write!(
+        out,
+        r#"
+param lapse_{i}: int = {days}
+
+let gap_{i}    = days_between(max(purchases.bought_at), as_of)
+let spend_{i}  = sum(purchases.total where bought_at > as_of - {days} days)
+let trips_{i}  = count(purchases where channel in ["store", "app"])
+let band_{i}   = ntile(spend_{i}, 5)
+
+segmentation stage_{i} {{
+  segment regular_{i} when gap_{i} <= lapse_{i}
+  segment lapsed_{i}  when gap_{i} > lapse_{i} and trips_{i} > 0
+  segment rest_{i}    otherwise
+}}
+
+action offer_{i} {{
+  channel: enum("sms", "email")
+  cost: decimal
+}}
+
+campaign revive_{i} {{
+  audience stage_{i}.lapsed_{i} and email_ok and band_{i} >= 3
+  priority {priority}
+  rank by spend_{i} desc
+  do offer_{i}(channel: "email", cost: 1.50)
+}}
+"#,
+        days = 30 + i % 300,
+        priority = i % 50,
+    );
+}
+
+/// The generated program's text.
+fn program_text() -> String {
+    let mut text = String::from(HEADER);
+    let mut i = 0;
+    while text.lines().count() < LINES {
+        block(&mut text, i);
+        i += 1;
+    }
+    text
+}
+
+fn recheck(c: &mut Criterion) {
+    let folder = tempfile::tempdir().expect("a temporary folder");
+    let path = folder.path().join("generated.seg");
+    let text = program_text();
+    std::fs::write(&path, &text).expect("the program is written");
+    let edited = text.replacen("param lapse_0: int = 30", "param lapse_0: int = 31", 1);
+    assert_ne!(text, edited, "the edit changes one line");
+    let uri = Url::from_file_path(&path).expect("an absolute path");
+
+    let mut workspace = Workspace::default();
+    workspace.open(uri.clone(), 0, text.clone());
+    workspace.analyze();
+    let problems: usize = workspace.analyses().map(|a| a.problems.len()).sum();
+    assert_eq!(problems, 0, "the generated program checks without warnings");
+
+    let lines = text.lines().count();
+    let mut group = c.benchmark_group(format!("lsp_{lines}_lines"));
+    group.sample_size(30);
+    group.measurement_time(Duration::from_secs(10));
+    let mut version = 0;
+    group.bench_function("edit_recheck", |b| {
+        b.iter(|| {
+            version += 1;
+            let now = if version % 2 == 0 { &text } else { &edited };
+            workspace.change(uri.clone(), version, now.clone());
+            workspace.analyze();
+            black_box(workspace.analyses().count())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, recheck);
+criterion_main!(benches);
