@@ -74,6 +74,25 @@ impl Workspace {
 
     /// Analyses every program an open buffer belongs to, and forgets the others.
     pub fn analyze(&mut self) {
+        for root in self.open_roots() {
+            self.analyze_root(&root);
+        }
+    }
+
+    /// After an edit of the file at `changed`: analyses again the programs it belongs to,
+    /// and those of open buffers not analysed yet; forgets the others.
+    pub fn reanalyze(&mut self, changed: &Path) {
+        let affected: BTreeSet<PathBuf> = self.roots_of(changed).into_iter().collect();
+        for root in self.open_roots() {
+            if affected.contains(&root) || !self.analyses.contains_key(&root) {
+                self.analyze_root(&root);
+            }
+        }
+    }
+
+    /// The roots of the programs of the open buffers; the analyses of other roots are
+    /// dropped.
+    fn open_roots(&mut self) -> BTreeSet<PathBuf> {
         let open: Vec<PathBuf> = self.documents.paths().cloned().collect();
         let mut roots = BTreeSet::new();
         for path in &open {
@@ -81,11 +100,7 @@ impl Workspace {
         }
         self.analyses.retain(|root, _| roots.contains(root));
         self.last_good.retain(|root, _| roots.contains(root));
-        for root in roots {
-            let analysis = self.analyze_root(&root);
-            self.remember(&analysis);
-            self.analyses.insert(root, analysis);
-        }
+        roots
     }
 
     /// The current analyses.
@@ -109,16 +124,16 @@ impl Workspace {
             .find(|snapshot| file_of(&snapshot.program.sources, path).is_some())
     }
 
-    /// The module of the file at `path`: of its current text when it parses, otherwise
-    /// of the latest text that parsed (`false` then), with that text.
-    pub fn module_of(&mut self, path: &Path) -> Option<(Module, String, bool)> {
+    /// The module of the open file at `path` with the text it was parsed from: its
+    /// current text when it parses, otherwise the latest text that did.
+    pub fn module_of(&mut self, path: &Path) -> Option<(Module, String)> {
         let text = self.documents.get(path)?.text.clone();
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
         match self.parses.any_parse(path, &text) {
-            Ok(module) => Some((module, text, true)),
+            Ok(module) => Some((module, text)),
             Err(_) => {
                 let (old_text, module) = self.parses.last_good.get(path)?.clone();
-                Some((module, old_text, false))
+                Some((module, old_text))
             }
         }
     }
@@ -140,8 +155,15 @@ impl Workspace {
             .insert(analysis.root.clone(), Arc::new(snapshot));
     }
 
+    /// Analyses the program rooted at `root` and keeps the result.
+    fn analyze_root(&mut self, root: &Path) {
+        let analysis = self.load_check_lint(root);
+        self.remember(&analysis);
+        self.analyses.insert(root.to_path_buf(), analysis);
+    }
+
     /// Loads, checks and lints the program rooted at `root`, as `seg check` does.
-    fn analyze_root(&mut self, root: &Path) -> Analysis {
+    fn load_check_lint(&mut self, root: &Path) -> Analysis {
         let mut files = Buffers {
             documents: &self.documents,
             parses: &mut self.parses,

@@ -50,13 +50,6 @@ impl Documents {
         self.open.get(&canonical(path))
     }
 
-    /// The open buffer of `uri`.
-    pub fn by_uri(&self, uri: &Url) -> Option<(PathBuf, &Document)> {
-        let path = file_path(uri)?;
-        let document = self.open.get(&path)?;
-        Some((path, document))
-    }
-
     /// The canonical paths of the open buffers.
     pub fn paths(&self) -> impl Iterator<Item = &PathBuf> {
         self.open.keys()

@@ -301,7 +301,7 @@ impl Server {
 
     fn symbols(&mut self, params: DocumentSymbolParams) -> Option<DocumentSymbolResponse> {
         let path = file_path(&params.text_document.uri)?;
-        let (module, text, _current) = self.workspace.module_of(&path)?;
+        let (module, text) = self.workspace.module_of(&path)?;
         let symbols = symbols::document_symbols(&module, &text);
         Some(DocumentSymbolResponse::Nested(symbols))
     }

@@ -110,3 +110,14 @@ async def test_the_reference_programs_check_cleanly(client, workspace: Path):
         diagnostics = await open_file(client, path)
         errors = [d for d in diagnostics if d.severity == types.DiagnosticSeverity.Error]
         assert errors == [], path.name
+
+
+async def test_closing_a_file_clears_its_diagnostics(client, tmp_path: Path):
+    path = tmp_path / "small.seg"
+    path.write_text(SMALL, encoding="utf-8")
+    assert len(await open_file(client, path)) == 1
+    client.diagnostics.pop(uri(path), None)
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri(path)))
+    )
+    assert await diagnostics_of(client, path) == []
