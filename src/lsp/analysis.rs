@@ -301,6 +301,9 @@ struct CachedParse {
 #[derive(Default)]
 struct ParseCache {
     parses: HashMap<(PathBuf, FileId), CachedParse>,
+    /// How many texts were parsed (the tests check that an edit parses one file).
+    #[cfg(test)]
+    parsed: usize,
     /// The latest text of each file that parsed, with its module.
     last_good: HashMap<PathBuf, (String, Module)>,
 }
@@ -315,6 +318,10 @@ impl ParseCache {
             return cached.result.clone();
         }
         let result = crate::syntax::parse_module(file, text);
+        #[cfg(test)]
+        {
+            self.parsed += 1;
+        }
         if let Ok(module) = &result {
             self.last_good
                 .insert(path.to_path_buf(), (text.to_string(), module.clone()));
@@ -354,5 +361,81 @@ impl Files for Buffers<'_> {
 
     fn parse(&mut self, file: FileId, path: &Path, text: &str) -> Result<Module, Vec<SyntaxError>> {
         self.parses.parse(&canonical(path), file, text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIB: &str = "entity member key id {\n  id: string\n  spend: decimal\n}\n";
+    const MAIN: &str = "import \"lib.seg\"\n\nsegment big when spend > 100\n";
+
+    /// A folder with `lib.seg` and `main.seg` (which imports it), `main.seg` open.
+    fn opened() -> (tempfile::TempDir, Workspace, Url) {
+        let Ok(folder) = tempfile::tempdir() else {
+            panic!("a temporary folder");
+        };
+        let write = |name: &str, text: &str| {
+            std::fs::write(folder.path().join(name), text).unwrap_or_else(|e| panic!("{e}"));
+        };
+        write("lib.seg", LIB);
+        write("main.seg", MAIN);
+        let Ok(uri) = Url::from_file_path(canonical(&folder.path().join("main.seg"))) else {
+            panic!("an absolute path");
+        };
+        let mut workspace = Workspace::default();
+        workspace.open(uri.clone(), 1, MAIN.to_string());
+        workspace.analyze();
+        (folder, workspace, uri)
+    }
+
+    #[test]
+    fn an_edit_parses_only_the_edited_file() {
+        let (_folder, mut workspace, uri) = opened();
+        let before = workspace.parses.parsed;
+        let edited = MAIN.replace("100", "200");
+        let Some(path) = workspace.change(uri, 2, edited) else {
+            panic!("a file URI");
+        };
+        workspace.reanalyze(&path);
+        assert_eq!(workspace.parses.parsed - before, 1);
+        let analyses: Vec<&Analysis> = workspace.analyses().collect();
+        assert_eq!(analyses.len(), 1);
+        assert!(analyses[0].hir.is_some() && analyses[0].problems.is_empty());
+    }
+
+    #[test]
+    fn an_imported_file_belongs_to_its_importer() {
+        let (folder, mut workspace, _uri) = opened();
+        let lib = canonical(&folder.path().join("lib.seg"));
+        assert_eq!(
+            workspace.roots_of(&lib),
+            vec![canonical(&folder.path().join("main.seg"))]
+        );
+        assert_eq!(workspace.analyses_of(&lib).len(), 1);
+    }
+
+    #[test]
+    fn a_file_that_stops_parsing_keeps_its_last_program() {
+        let (_folder, mut workspace, uri) = opened();
+        let Some(path) = workspace.change(uri, 2, format!("{MAIN}let x = (")) else {
+            panic!("a file URI");
+        };
+        workspace.reanalyze(&path);
+        let codes: Vec<Option<String>> = workspace
+            .analyses()
+            .flat_map(|a| a.problems.iter().map(|p| p.code.clone()))
+            .collect();
+        assert_eq!(codes, vec![Some("seg::syntax::unexpected".to_string())]);
+        let Some(snapshot) = workspace.snapshot_of(&path) else {
+            panic!("the earlier program is kept");
+        };
+        assert_eq!(snapshot.program.modules.len(), 2);
+        assert!(snapshot.hir.is_some());
+        let Some((module, text)) = workspace.module_of(&path) else {
+            panic!("the earlier module is kept");
+        };
+        assert_eq!((module.items.len(), text.as_str()), (2, MAIN));
     }
 }

@@ -13,11 +13,11 @@ use crate::syntax::ast::{
     CampaignDecl, ClauseKind, FieldDecl, Item, RecordDecl, SegmentCondition, SegmentationDecl,
 };
 
-/// The hover of the name under the cursor, or of a built-in function's name.
+/// The hover of the name under the cursor, of `as_of`, or of a built-in function's name.
 pub fn hover(target: &Target) -> Option<Hover> {
     let (markdown, span) = match target.occurrence() {
         Some(occurrence) => (describe(target, &occurrence.symbol)?, occurrence.span),
-        None => function_at(target)?,
+        None => builtin_at(target)?,
     };
     let range = target.location(span).map(|location| location.range);
     Some(Hover {
@@ -267,8 +267,9 @@ fn code(text: &str) -> String {
     format!("```seg\n{text}\n```")
 }
 
-/// A built-in function's signature, when the cursor is on its name before `(`.
-fn function_at(target: &Target) -> Option<(String, crate::syntax::Span)> {
+/// What `as_of` is, or a built-in function's signature when the cursor is on its name
+/// before `(`.
+fn builtin_at(target: &Target) -> Option<(String, crate::syntax::Span)> {
     let text = &target.program.sources.get(target.file).text;
     let offset = text.floor_char_boundary(target.offset as usize);
     let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
@@ -278,9 +279,14 @@ fn function_at(target: &Target) -> Option<(String, crate::syntax::Span)> {
     let end = text[offset..]
         .find(|c: char| !is_name(c))
         .map_or(text.len(), |i| offset + i);
-    let called = text[end..].trim_start().starts_with('(');
-    let function = function_named(text.get(start..end)?).filter(|_| called)?;
+    let word = text.get(start..end)?;
     let span = crate::syntax::Span::new(target.file, start, end);
+    if word == "as_of" {
+        let what = "the date of the run (`--as-of`, or a test's `as_of`) — never null";
+        return Some((format!("{}\n{what}", code("as_of: date")), span));
+    }
+    let called = text[end..].trim_start().starts_with('(');
+    let function = function_named(word).filter(|_| called)?;
     Some((
         format!("{}\n{}", code(function.signature), function.summary),
         span,

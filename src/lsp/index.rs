@@ -481,3 +481,133 @@ impl Walk<'_> {
         self.refer(first, group.first.span);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::syntax::{FileId, load_program_from_text};
+
+    const PROGRAM: &str = r#"entity member key id {
+  id: string
+  amount: decimal
+  city: string?
+}
+
+events orders time at {
+  id: string
+  at: datetime
+  amount: decimal
+}
+
+param lapse: int = 30
+let spend = sum(orders.amount where amount > 1 and at > as_of - days(lapse))
+let big = amount > 100
+segment vip "大客户" when big and city == "上海"
+segmentation tier {
+  segment high when spend > 10
+  segment rest otherwise
+}
+action coupon { value: decimal }
+campaign c {
+  audience tier.high and vip
+  do coupon(value: amount)
+}
+test "t" {
+  as_of 2026-06-30
+  member { id: "m1", amount: 1 }
+  expect "m1" in tier.high
+  expect "m1".spend == 0
+  expect "m1" gets coupon from c with { value: 1 }
+}
+"#;
+
+    fn symbol_at(index: &Index, needle: &str, nth: usize) -> Option<Symbol> {
+        let at = PROGRAM
+            .match_indices(needle)
+            .nth(nth)
+            .map(|(at, _)| at)
+            .unwrap_or_else(|| panic!("{needle:?} #{nth} is in the program"));
+        index.at(FileId(0), at as u32).map(|o| o.symbol.clone())
+    }
+
+    #[test]
+    fn names_resolve_as_the_check_stage_resolves_them() {
+        let Ok(program) = load_program_from_text(Path::new("t.seg"), PROGRAM) else {
+            panic!("the program parses");
+        };
+        let index = Index::new(&program);
+        let s = String::from;
+        let cases: Vec<(&str, usize, Option<Symbol>)> = vec![
+            ("key id", 0, None),
+            ("id {", 0, Some(Symbol::EntityField(s("id")))),
+            ("orders.amount", 0, Some(Symbol::Stream(s("orders")))),
+            (
+                "amount where",
+                0,
+                Some(Symbol::StreamField(s("orders"), s("amount"))),
+            ),
+            // Inside `where`, the stream's field first.
+            (
+                "amount > 1",
+                0,
+                Some(Symbol::StreamField(s("orders"), s("amount"))),
+            ),
+            (
+                "at > as_of",
+                0,
+                Some(Symbol::StreamField(s("orders"), s("at"))),
+            ),
+            ("as_of", 0, None),
+            ("days(", 0, None),
+            ("lapse))", 0, Some(Symbol::Param(s("lapse")))),
+            // Outside, the entity's.
+            ("amount > 100", 0, Some(Symbol::EntityField(s("amount")))),
+            ("big and", 0, Some(Symbol::Let(s("big")))),
+            ("city ==", 0, Some(Symbol::EntityField(s("city")))),
+            ("spend > 10", 0, Some(Symbol::Let(s("spend")))),
+            ("tier.high", 0, Some(Symbol::Segmentation(s("tier")))),
+            ("high and", 0, Some(Symbol::SegmentOf(s("tier"), s("high")))),
+            ("vip\n", 0, Some(Symbol::Segment(s("vip")))),
+            ("coupon(", 0, Some(Symbol::Action(s("coupon")))),
+            (
+                "value: amount",
+                0,
+                Some(Symbol::ActionField(s("coupon"), s("value"))),
+            ),
+            ("member {", 0, Some(Symbol::Entity(s("member")))),
+            ("amount: 1", 0, Some(Symbol::EntityField(s("amount")))),
+            ("high\n", 0, Some(Symbol::SegmentOf(s("tier"), s("high")))),
+            ("spend ==", 0, Some(Symbol::Let(s("spend")))),
+            ("coupon from", 0, Some(Symbol::Action(s("coupon")))),
+            ("c with", 0, Some(Symbol::Campaign(s("c")))),
+            (
+                "value: 1",
+                0,
+                Some(Symbol::ActionField(s("coupon"), s("value"))),
+            ),
+        ];
+        for (needle, nth, expected) in cases {
+            assert_eq!(symbol_at(&index, needle, nth), expected, "{needle:?}");
+        }
+    }
+
+    #[test]
+    fn every_declaration_is_found_once() {
+        let Ok(program) = load_program_from_text(Path::new("t.seg"), PROGRAM) else {
+            panic!("the program parses");
+        };
+        let index = Index::new(&program);
+        let spend = Symbol::Let("spend".into());
+        assert_eq!(
+            index.definition(&spend).map(|o| o.span.start as usize),
+            PROGRAM.find("spend =")
+        );
+        assert_eq!(index.occurrences_of(&spend).count(), 3);
+        let definitions = index.occurrences.iter().filter(|o| o.is_definition).count();
+        // entity + 3 fields, events + 3 fields, param, 2 lets, segment, segmentation + 2,
+        // action + 1 field, campaign.
+        assert_eq!(definitions, 18);
+    }
+}

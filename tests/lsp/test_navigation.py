@@ -57,6 +57,7 @@ async def test_hover_on_segments_actions_campaigns_and_params(client, workspace:
     assert "param churn_days: int = 180" in param
     function = await hover(client, path, "days_between")
     assert "days_between(a, b) -> int" in function
+    assert "as_of: date" in await hover(client, path, "as_of")
 
 
 async def test_definition_across_an_import(client, workspace: Path):
