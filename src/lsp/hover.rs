@@ -90,7 +90,7 @@ fn describe(target: &Target, symbol: &Symbol) -> Option<String> {
             })?;
             let label = decl.label.as_ref().map(|l| format!("\"{}\"\n\n", l.value));
             format!(
-                "{}\n{}\n{}",
+                "{}\nsegment — never null\n\n{}\n{}",
                 code(&format!("segment {name}: bool")),
                 label.unwrap_or_default(),
                 code(&format!("when {}", target.text(decl.condition.span)))
@@ -106,7 +106,7 @@ fn describe(target: &Target, symbol: &Symbol) -> Option<String> {
             };
             let label = rule.label.as_ref().map(|l| format!("\"{}\" — ", l.value));
             format!(
-                "{}\n{}segment of `{segmentation}`\n{}",
+                "{}\n{}segment of `{segmentation}` — never null (false outside it)\n{}",
                 code(&format!("{segmentation}.{segment}: bool")),
                 label.unwrap_or_default(),
                 code(&condition)
