@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use lsp_types::Url;
+use lsp_types::{TextDocumentContentChangeEvent, Url};
 use seg::lsp::Workspace;
 
 /// Lines the generated program has at least.
@@ -100,7 +100,12 @@ fn recheck(c: &mut Criterion) {
         b.iter(|| {
             version += 1;
             let now = if version % 2 == 0 { &text } else { &edited };
-            if let Some(path) = workspace.change(uri.clone(), version, now.clone()) {
+            let change = TextDocumentContentChangeEvent {
+                range: None,
+                range_length: None,
+                text: now.clone(),
+            };
+            if let Some(path) = workspace.change(uri.clone(), version, vec![change]) {
                 workspace.reanalyze(&path);
             }
             black_box(workspace.analyses().count())

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::{fs, io};
 
-use lsp_types::Url;
+use lsp_types::{TextDocumentContentChangeEvent, Url};
 
 use super::diagnostics::Problem;
 use super::documents::{Documents, canonical};
@@ -57,9 +57,14 @@ impl Workspace {
         self.documents.open(uri, version, text)
     }
 
-    /// Replaces the text of a buffer.
-    pub fn change(&mut self, uri: Url, version: i32, text: String) -> Option<PathBuf> {
-        self.documents.change(uri, version, text)
+    /// Applies the changes of one `didChange` to a buffer.
+    pub fn change(
+        &mut self,
+        uri: Url,
+        version: i32,
+        changes: Vec<TextDocumentContentChangeEvent>,
+    ) -> Option<PathBuf> {
+        self.documents.change(uri, version, changes)
     }
 
     /// Closes a buffer: its file on disk counts again.
@@ -371,6 +376,15 @@ mod tests {
     const LIB: &str = "entity member key id {\n  id: string\n  spend: decimal\n}\n";
     const MAIN: &str = "import \"lib.seg\"\n\nsegment big when spend > 100\n";
 
+    /// A change replacing the whole text.
+    fn whole(text: &str) -> Vec<TextDocumentContentChangeEvent> {
+        vec![TextDocumentContentChangeEvent {
+            range: None,
+            range_length: None,
+            text: text.to_string(),
+        }]
+    }
+
     /// A folder with `lib.seg` and `main.seg` (which imports it), `main.seg` open.
     fn opened() -> (tempfile::TempDir, Workspace, Url) {
         let Ok(folder) = tempfile::tempdir() else {
@@ -394,8 +408,7 @@ mod tests {
     fn an_edit_parses_only_the_edited_file() {
         let (_folder, mut workspace, uri) = opened();
         let before = workspace.parses.parsed;
-        let edited = MAIN.replace("100", "200");
-        let Some(path) = workspace.change(uri, 2, edited) else {
+        let Some(path) = workspace.change(uri, 2, whole(&MAIN.replace("100", "200"))) else {
             panic!("a file URI");
         };
         workspace.reanalyze(&path);
@@ -419,7 +432,7 @@ mod tests {
     #[test]
     fn a_file_that_stops_parsing_keeps_its_last_program() {
         let (_folder, mut workspace, uri) = opened();
-        let Some(path) = workspace.change(uri, 2, format!("{MAIN}let x = (")) else {
+        let Some(path) = workspace.change(uri, 2, whole(&format!("{MAIN}let x = ("))) else {
             panic!("a file URI");
         };
         workspace.reanalyze(&path);

@@ -1,4 +1,5 @@
-//! Language server: the main loop over stdin/stdout. Notifications about buffers update the
+//! Language server: the main loop over stdin/stdout. Notifications about buffers (changes
+//! synchronised incrementally: ranges replaced) update the
 //! workspace and publish diagnostics; each request is answered by the module of its
 //! feature. A request with bad parameters, or one whose handler fails, gets an error
 //! response; the server goes on.
@@ -109,7 +110,7 @@ fn capabilities() -> ServerCapabilities {
         text_document_sync: Some(TextDocumentSyncCapability::Options(
             TextDocumentSyncOptions {
                 open_close: Some(true),
-                change: Some(TextDocumentSyncKind::FULL),
+                change: Some(TextDocumentSyncKind::INCREMENTAL),
                 save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions {
                     include_text: Some(false),
                 })),
@@ -161,46 +162,44 @@ struct Server {
 
 impl Server {
     /// Updates the workspace from a notification; `true` when diagnostics may have changed.
+    /// An edit re-analyses the programs of the edited file; a save or a change on disk,
+    /// which may concern any file, all of them.
     fn notice(&mut self, notification: Notification) -> bool {
-        let changed = match notification.method.as_str() {
+        let edited = match notification.method.as_str() {
             DidOpenTextDocument::METHOD => parse::<DidOpenTextDocumentParams>(notification.params)
                 .map(|p| {
                     let document = p.text_document;
                     self.touched = Some(document.uri.clone());
                     self.workspace
-                        .open(document.uri, document.version, document.text);
+                        .open(document.uri, document.version, document.text)
                 }),
             DidChangeTextDocument::METHOD => {
                 parse::<DidChangeTextDocumentParams>(notification.params).map(|p| {
-                    if let Some(change) = p.content_changes.into_iter().last() {
-                        let document = p.text_document;
-                        self.touched = Some(document.uri.clone());
-                        self.workspace
-                            .change(document.uri, document.version, change.text);
-                    }
+                    let document = p.text_document;
+                    self.touched = Some(document.uri.clone());
+                    self.workspace
+                        .change(document.uri, document.version, p.content_changes)
                 })
             }
             DidCloseTextDocument::METHOD => {
-                parse::<DidCloseTextDocumentParams>(notification.params).map(|p| {
-                    self.workspace.close(&p.text_document.uri);
-                })
+                parse::<DidCloseTextDocumentParams>(notification.params)
+                    .map(|p| self.workspace.close(&p.text_document.uri))
             }
-            DidSaveTextDocument::METHOD | DidChangeWatchedFiles::METHOD => Ok(()),
+            DidSaveTextDocument::METHOD | DidChangeWatchedFiles::METHOD => Ok(None),
             _ => return false,
         };
-        match changed {
-            Ok(()) => {
-                self.workspace.analyze();
-                true
-            }
+        match edited {
+            Ok(Some(path)) => self.workspace.reanalyze(&path),
+            Ok(None) => self.workspace.analyze(),
             Err(failure) => {
                 eprintln!(
                     "seg lsp: ignored {}: {}",
                     notification.method, failure.message
                 );
-                false
+                return false;
             }
         }
+        true
     }
 
     /// The diagnostics that differ from those last sent.

@@ -121,3 +121,26 @@ async def test_closing_a_file_clears_its_diagnostics(client, tmp_path: Path):
         types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri(path)))
     )
     assert await diagnostics_of(client, path) == []
+
+
+async def test_incremental_changes_are_applied_at_utf16_positions(client, tmp_path: Path):
+    path = tmp_path / "small.seg"
+    path.write_text(SMALL, encoding="utf-8")
+    assert len(await open_file(client, path)) == 1
+    client.diagnostics.pop(uri(path), None)
+    # Replace `ciyt` (UTF-16 characters 31 to 35 of line 13, after the CJK label) by `city`.
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri(path), version=2),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(
+                        start=types.Position(line=13, character=31),
+                        end=types.Position(line=13, character=35),
+                    ),
+                    text="city",
+                )
+            ],
+        )
+    )
+    assert await diagnostics_of(client, path) == []
