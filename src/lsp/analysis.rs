@@ -451,4 +451,33 @@ mod tests {
         };
         assert_eq!((module.items.len(), text.as_str()), (2, MAIN));
     }
+
+    #[test]
+    fn an_edit_leaves_the_programs_of_other_folders_alone() {
+        let (_folder, mut workspace, uri) = opened();
+        let Ok(other) = tempfile::tempdir() else {
+            panic!("a temporary folder");
+        };
+        let other_path = canonical(other.path()).join("other.seg");
+        let Ok(other_uri) = Url::from_file_path(&other_path) else {
+            panic!("an absolute path");
+        };
+        workspace.open(other_uri, 1, LIB.to_string());
+        workspace.reanalyze(&other_path);
+        let snapshot = |workspace: &Workspace, root: &Path| {
+            workspace
+                .last_good
+                .get(root)
+                .cloned()
+                .unwrap_or_else(|| panic!("analysed"))
+        };
+        let before = snapshot(&workspace, &other_path);
+        let Some(path) = workspace.change(uri, 2, whole(&MAIN.replace("100", "200"))) else {
+            panic!("a file URI");
+        };
+        let main_before = snapshot(&workspace, &path);
+        workspace.reanalyze(&path);
+        assert!(Arc::ptr_eq(&before, &snapshot(&workspace, &other_path)));
+        assert!(!Arc::ptr_eq(&main_before, &snapshot(&workspace, &path)));
+    }
 }
