@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use lsp_types::{Diagnostic, DiagnosticSeverity, NumberOrString, Url};
+use lsp_types::{
+    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString, Url,
+};
 
 use super::analysis::Analysis;
 use super::documents::file_uri;
@@ -24,22 +26,38 @@ pub struct Problem {
     pub message: String,
     /// The help line, if any.
     pub help: Option<String>,
+    /// The other labelled places in the same file (e.g. the segments that cover an
+    /// unreachable one), with their labels.
+    pub related: Vec<(Span, String)>,
 }
 
 impl Problem {
     /// The problem of a syntax error, check error or lint.
     pub fn of<D: Located>(diagnostic: &D) -> Problem {
+        let span = diagnostic.location();
         Problem {
-            span: diagnostic.location(),
+            span,
             severity: severity_of(diagnostic),
             code: diagnostic.code().map(|code| code.to_string()),
             message: diagnostic.to_string(),
             help: diagnostic.help().map(|help| help.to_string()),
+            related: span
+                .map(|span| related(diagnostic, span))
+                .unwrap_or_default(),
         }
     }
 
-    /// The LSP diagnostic, its range in `text` (the text the span's offsets index).
-    pub fn to_lsp(&self, text: &str, lines: &LineIndex) -> Diagnostic {
+    /// The LSP diagnostic for the file at `uri`, its range in `text` (the text the span's
+    /// offsets index).
+    pub fn to_lsp(&self, uri: &Url, text: &str, lines: &LineIndex) -> Diagnostic {
+        let related = self
+            .related
+            .iter()
+            .map(|(span, label)| DiagnosticRelatedInformation {
+                location: Location::new(uri.clone(), lines.range(text, *span)),
+                message: label.clone(),
+            })
+            .collect::<Vec<_>>();
         let range = lines.range(text, self.span.unwrap_or_default());
         let message = match &self.help {
             Some(help) => format!("{}\nhelp: {help}", self.message),
@@ -55,6 +73,7 @@ impl Problem {
             code: self.code.clone().map(NumberOrString::String),
             source: Some("seg".into()),
             message,
+            related_information: (!related.is_empty()).then_some(related),
             ..Diagnostic::default()
         }
     }
@@ -81,7 +100,7 @@ pub fn by_file<'a>(analyses: impl Iterator<Item = &'a Analysis>) -> BTreeMap<Url
             let Some(uri) = file_uri(&source.path) else {
                 continue;
             };
-            let diagnostic = problem.to_lsp(&source.text, lines);
+            let diagnostic = problem.to_lsp(&uri, &source.text, lines);
             let list = files.entry(uri).or_default();
             if !list.contains(&diagnostic) {
                 list.push(diagnostic);
@@ -89,6 +108,22 @@ pub fn by_file<'a>(analyses: impl Iterator<Item = &'a Analysis>) -> BTreeMap<Url
         }
     }
     files
+}
+
+/// The labelled places of a diagnostic other than its primary span, in the primary span's
+/// file (a label without text is called `here`).
+fn related<D: Located>(diagnostic: &D, primary: Span) -> Vec<(Span, String)> {
+    let Some(labels) = diagnostic.labels() else {
+        return Vec::new();
+    };
+    labels
+        .filter_map(|label| {
+            let start = label.offset();
+            let span = Span::new(primary.file, start, start + label.len());
+            let text = label.label().unwrap_or("here").to_string();
+            (span != primary).then_some((span, text))
+        })
+        .collect()
 }
 
 /// The file with this id, if the analysis read it.

@@ -144,3 +144,18 @@ async def test_incremental_changes_are_applied_at_utf16_positions(client, tmp_pa
         )
     )
     assert await diagnostics_of(client, path) == []
+
+
+async def test_the_other_labels_of_a_diagnostic_are_related_information(client, tmp_path: Path):
+    path = tmp_path / "small.seg"
+    text = SMALL.replace("ciyt", "city") + (
+        "\nsegmentation tier {\n  segment high when spend > 10\n  segment top when spend > 20\n"
+        "  segment rest otherwise\n}\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    diagnostics = await open_file(client, path)
+    (d,) = [d for d in diagnostics if d.code == "seg::lint::unreachable_segment"]
+    assert d.range.start.line == 17
+    assert [(r.location.uri, r.location.range.start.line) for r in d.related_information] == [
+        (uri(path), 16)
+    ]
