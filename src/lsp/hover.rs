@@ -9,8 +9,10 @@ use super::index::Symbol;
 use super::target::Target;
 use crate::check::hir::Hir;
 use crate::check::types::Type;
+use crate::syntax::Span;
 use crate::syntax::ast::{
-    CampaignDecl, ClauseKind, FieldDecl, Item, RecordDecl, SegmentCondition, SegmentationDecl,
+    CampaignDecl, ClauseKind, FieldDecl, Item, LetDecl, ParamDecl, SegmentCondition, SegmentDecl,
+    SegmentationDecl,
 };
 
 /// The hover of the name under the cursor, of `as_of`, or of a built-in function's name.
@@ -29,130 +31,71 @@ pub fn hover(target: &Target) -> Option<Hover> {
     })
 }
 
-/// The Markdown describing a symbol.
+/// The Markdown describing a symbol, from the item that declares it.
 fn describe(target: &Target, symbol: &Symbol) -> Option<String> {
-    let items = || target.program.modules.iter().flat_map(|m| &m.items);
-    let text = match symbol {
-        Symbol::Entity(_) | Symbol::Stream(_) => {
-            let record = items().find_map(|item| record_named(item, symbol))?;
+    let text = match (symbol, declaring_item(target, symbol)?) {
+        (Symbol::Entity(_), Item::Entity(record)) | (Symbol::Stream(_), Item::Events(record)) => {
             code(target.text(record.span))
         }
-        Symbol::EntityField(field) => {
-            let (record, decl) = items().find_map(|item| match item {
-                Item::Entity(r) => Some((r, field_named(&r.fields, field)?)),
-                _ => None,
-            })?;
-            field_line(
-                target,
-                decl,
-                &format!("field of entity `{}`", record.name.name),
-            )
+        (Symbol::EntityField(field), Item::Entity(record)) => {
+            let owner = format!("field of entity `{}`", record.name.name);
+            field_line(target, field_named(&record.fields, field)?, &owner)
         }
-        Symbol::StreamField(stream, field) => {
-            let decl = items().find_map(|item| match item {
-                Item::Events(r) if r.name.name == *stream => field_named(&r.fields, field),
-                _ => None,
-            })?;
-            field_line(target, decl, &format!("field of events `{stream}`"))
+        (Symbol::StreamField(stream, field), Item::Events(record)) => {
+            let owner = format!("field of events `{stream}`");
+            field_line(target, field_named(&record.fields, field)?, &owner)
         }
-        Symbol::Param(name) => {
-            let param = items().find_map(|item| match item {
-                Item::Param(p) if p.name.name == *name => Some(p),
-                _ => None,
-            })?;
-            let ty = target
-                .hir
-                .and_then(|hir| hir.params.iter().find(|p| p.name == *name));
-            let note = ty.map(|p| nullability(&p.ty)).unwrap_or_default();
-            format!("{}\nparam{note}", code(target.text(param.span)))
+        (Symbol::Param(name), Item::Param(decl)) => param(target, name, decl),
+        (Symbol::Let(name), Item::Let(decl)) => let_value(target, name, decl),
+        (Symbol::Segment(name), Item::Segment(decl)) => segment(target, name, decl),
+        (Symbol::Segmentation(_), Item::Segmentation(decl)) => segmentation(target, decl),
+        (Symbol::SegmentOf(_, segment), Item::Segmentation(decl)) => {
+            segment_of(target, decl, segment)?
         }
-        Symbol::Let(name) => {
-            let decl = items().find_map(|item| match item {
-                Item::Let(l) if l.name.name == *name => Some(l),
-                _ => None,
-            })?;
-            let ty = let_type(target.hir, name);
-            let heading = match &ty {
-                Some(ty) => format!("let {name}: {ty}"),
-                None => format!("let {name}"),
-            };
-            let note = ty.as_ref().map(nullability).unwrap_or_default();
-            format!(
-                "{}\n{}\n{note}",
-                code(&heading),
-                code(target.text(decl.span))
-            )
-        }
-        Symbol::Segment(name) => {
-            let decl = items().find_map(|item| match item {
-                Item::Segment(s) if s.name.name == *name => Some(s),
-                _ => None,
-            })?;
-            let label = decl.label.as_ref().map(|l| format!("\"{}\"\n\n", l.value));
-            format!(
-                "{}\nsegment — never null\n\n{}\n{}",
-                code(&format!("segment {name}: bool")),
-                label.unwrap_or_default(),
-                code(&format!("when {}", target.text(decl.condition.span)))
-            )
-        }
-        Symbol::Segmentation(name) => segmentation(target, segmentation_named(target, name)?),
-        Symbol::SegmentOf(segmentation, segment) => {
-            let decl = segmentation_named(target, segmentation)?;
-            let rule = decl.segments.iter().find(|r| r.name.name == *segment)?;
-            let condition = match &rule.condition {
-                SegmentCondition::When(e) => format!("when {}", target.text(e.span)),
-                SegmentCondition::Otherwise(_) => "otherwise".into(),
-            };
-            let label = rule.label.as_ref().map(|l| format!("\"{}\" — ", l.value));
-            format!(
-                "{}\n{}segment of `{segmentation}` — never null (false outside it)\n{}",
-                code(&format!("{segmentation}.{segment}: bool")),
-                label.unwrap_or_default(),
-                code(&condition)
-            )
-        }
-        Symbol::Action(name) => {
-            let decl = items().find_map(|item| match item {
-                Item::Action(a) if a.name.name == *name => Some(a),
-                _ => None,
-            })?;
+        (Symbol::Action(_), Item::Action(decl)) => {
             format!("{}\naction payload", code(target.text(decl.span)))
         }
-        Symbol::ActionField(action, field) => {
-            let decl = items().find_map(|item| match item {
-                Item::Action(a) if a.name.name == *action => field_named(&a.fields, field),
-                _ => None,
-            })?;
-            field_line(target, decl, &format!("payload field of action `{action}`"))
+        (Symbol::ActionField(action, field), Item::Action(decl)) => {
+            let owner = format!("payload field of action `{action}`");
+            field_line(target, field_named(&decl.fields, field)?, &owner)
         }
-        Symbol::Campaign(name) => campaign(
-            target,
-            items().find_map(|item| match item {
-                Item::Campaign(c) if c.name.name == *name => Some(c),
-                _ => None,
-            })?,
-        ),
-        Symbol::Metric(name) => {
-            let decl = items().find_map(|item| match item {
-                Item::Metric(m) if m.name.name == *name => Some(m),
-                _ => None,
-            })?;
+        (Symbol::Campaign(_), Item::Campaign(decl)) => campaign(target, decl),
+        (Symbol::Metric(_), Item::Metric(decl)) => {
             format!("{}\nmetric", code(target.text(decl.span)))
         }
+        _ => return None,
     };
     Some(text)
 }
 
-/// The record an entity or stream symbol names, if `item` is it.
-fn record_named<'a>(item: &'a Item, symbol: &Symbol) -> Option<&'a RecordDecl> {
-    match (item, symbol) {
-        (Item::Entity(r), Symbol::Entity(name)) | (Item::Events(r), Symbol::Stream(name))
-            if r.name.name == *name =>
-        {
-            Some(r)
-        }
-        _ => None,
+/// The item whose text holds the declaration of a symbol.
+fn declaring_item<'a>(target: &Target<'a>, symbol: &Symbol) -> Option<&'a Item> {
+    let declared = target.index.definition(symbol)?.span;
+    target
+        .program
+        .modules
+        .iter()
+        .flat_map(|m| &m.items)
+        .find(|item| {
+            let span = item_span(item);
+            span.file == declared.file && span.start <= declared.start && declared.end <= span.end
+        })
+}
+
+/// Where an item stands.
+fn item_span(item: &Item) -> Span {
+    match item {
+        Item::Import(i) => i.span,
+        Item::Entity(r) | Item::Events(r) => r.span,
+        Item::Param(p) => p.span,
+        Item::Let(l) => l.span,
+        Item::Segment(s) => s.span,
+        Item::Segmentation(s) => s.span,
+        Item::Action(a) => a.span,
+        Item::Campaign(c) => c.span,
+        Item::Policy(p) => p.span,
+        Item::Metric(m) => m.span,
+        Item::Test(t) => t.span,
     }
 }
 
@@ -160,16 +103,56 @@ fn field_named<'a>(fields: &'a [FieldDecl], name: &str) -> Option<&'a FieldDecl>
     fields.iter().find(|f| f.name.name == name)
 }
 
-fn segmentation_named<'a>(target: &Target<'a>, name: &str) -> Option<&'a SegmentationDecl> {
-    target
-        .program
-        .modules
-        .iter()
-        .flat_map(|m| &m.items)
-        .find_map(|item| match item {
-            Item::Segmentation(s) if s.name.name == name => Some(s),
-            _ => None,
-        })
+/// A param's declaration, and whether it may be null.
+fn param(target: &Target, name: &str, decl: &ParamDecl) -> String {
+    let declared = target
+        .hir
+        .and_then(|hir| hir.params.iter().find(|p| p.name == name));
+    let note = declared.map(|p| nullability(&p.ty)).unwrap_or_default();
+    format!("{}\nparam{note}", code(target.text(decl.span)))
+}
+
+/// A `let`'s type (from the HIR), whether it may be null, and its definition.
+fn let_value(target: &Target, name: &str, decl: &LetDecl) -> String {
+    let ty = let_type(target.hir, name);
+    let heading = match &ty {
+        Some(ty) => format!("let {name}: {ty}"),
+        None => format!("let {name}"),
+    };
+    let note = ty.as_ref().map(nullability).unwrap_or_default();
+    format!(
+        "{}\n{}\n{note}",
+        code(&heading),
+        code(target.text(decl.span))
+    )
+}
+
+/// A standalone segment: its label and condition.
+fn segment(target: &Target, name: &str, decl: &SegmentDecl) -> String {
+    let label = decl.label.as_ref().map(|l| format!("\"{}\"\n\n", l.value));
+    format!(
+        "{}\nsegment — never null\n\n{}\n{}",
+        code(&format!("segment {name}: bool")),
+        label.unwrap_or_default(),
+        code(&format!("when {}", target.text(decl.condition.span)))
+    )
+}
+
+/// A segment of a segmentation: its label and condition.
+fn segment_of(target: &Target, decl: &SegmentationDecl, segment: &str) -> Option<String> {
+    let rule = decl.segments.iter().find(|r| r.name.name == segment)?;
+    let condition = match &rule.condition {
+        SegmentCondition::When(e) => format!("when {}", target.text(e.span)),
+        SegmentCondition::Otherwise(_) => "otherwise".into(),
+    };
+    let label = rule.label.as_ref().map(|l| format!("\"{}\" — ", l.value));
+    let segmentation = &decl.name.name;
+    Some(format!(
+        "{}\n{}segment of `{segmentation}` — never null (false outside it)\n{}",
+        code(&format!("{segmentation}.{segment}: bool")),
+        label.unwrap_or_default(),
+        code(&condition)
+    ))
 }
 
 /// A field's schema line, what it belongs to, and whether it may be null.
@@ -269,7 +252,7 @@ fn code(text: &str) -> String {
 
 /// What `as_of` is, or a built-in function's signature when the cursor is on its name
 /// before `(`.
-fn builtin_at(target: &Target) -> Option<(String, crate::syntax::Span)> {
+fn builtin_at(target: &Target) -> Option<(String, Span)> {
     let text = &target.program.sources.get(target.file).text;
     let offset = text.floor_char_boundary(target.offset as usize);
     let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
@@ -280,7 +263,7 @@ fn builtin_at(target: &Target) -> Option<(String, crate::syntax::Span)> {
         .find(|c: char| !is_name(c))
         .map_or(text.len(), |i| offset + i);
     let word = text.get(start..end)?;
-    let span = crate::syntax::Span::new(target.file, start, end);
+    let span = Span::new(target.file, start, end);
     if word == "as_of" {
         let what = "the date of the run (`--as-of`, or a test's `as_of`) — never null";
         return Some((format!("{}\n{what}", code("as_of: date")), span));
