@@ -12,7 +12,7 @@ use crate::check::types::Type;
 use crate::syntax::Span;
 use crate::syntax::ast::{
     CampaignDecl, ClauseKind, FieldDecl, Item, LetDecl, ParamDecl, SegmentCondition, SegmentDecl,
-    SegmentationDecl,
+    SegmentationDecl, StrLit,
 };
 
 /// The hover of the name under the cursor, of `as_of`, or of a built-in function's name.
@@ -34,9 +34,8 @@ pub fn hover(target: &Target) -> Option<Hover> {
 /// The Markdown describing a symbol, from the item that declares it.
 fn describe(target: &Target, symbol: &Symbol) -> Option<String> {
     let text = match (symbol, declaring_item(target, symbol)?) {
-        (Symbol::Entity(_), Item::Entity(record)) | (Symbol::Stream(_), Item::Events(record)) => {
-            code(target.text(record.span))
-        }
+        (Symbol::Entity(_), Item::Entity(record)) => card(target.text(record.span), "entity", None),
+        (Symbol::Stream(_), Item::Events(record)) => card(target.text(record.span), "events", None),
         (Symbol::EntityField(field), Item::Entity(record)) => {
             let owner = format!("field of entity `{}`", record.name.name);
             field_line(target, field_named(&record.fields, field)?, &owner)
@@ -53,16 +52,14 @@ fn describe(target: &Target, symbol: &Symbol) -> Option<String> {
             segment_of(target, decl, segment)?
         }
         (Symbol::Action(_), Item::Action(decl)) => {
-            format!("{}\naction payload", code(target.text(decl.span)))
+            card(target.text(decl.span), "action payload", None)
         }
         (Symbol::ActionField(action, field), Item::Action(decl)) => {
             let owner = format!("payload field of action `{action}`");
             field_line(target, field_named(&decl.fields, field)?, &owner)
         }
         (Symbol::Campaign(_), Item::Campaign(decl)) => campaign(target, decl),
-        (Symbol::Metric(_), Item::Metric(decl)) => {
-            format!("{}\nmetric", code(target.text(decl.span)))
-        }
+        (Symbol::Metric(_), Item::Metric(decl)) => card(target.text(decl.span), "metric", None),
         _ => return None,
     };
     Some(text)
@@ -108,8 +105,11 @@ fn param(target: &Target, name: &str, decl: &ParamDecl) -> String {
     let declared = target
         .hir
         .and_then(|hir| hir.params.iter().find(|p| p.name == name));
-    let note = declared.map(|p| nullability(&p.ty)).unwrap_or_default();
-    format!("{}\nparam{note}", code(target.text(decl.span)))
+    let about = match declared {
+        Some(p) => format!("param — {}", nullability(&p.ty)),
+        None => "param".to_string(),
+    };
+    card(target.text(decl.span), &about, None)
 }
 
 /// A `let`'s type (from the HIR), whether it may be null, and its definition.
@@ -119,22 +119,19 @@ fn let_value(target: &Target, name: &str, decl: &LetDecl) -> String {
         Some(ty) => format!("let {name}: {ty}"),
         None => format!("let {name}"),
     };
-    let note = ty.as_ref().map(nullability).unwrap_or_default();
-    format!(
-        "{}\n{}\n{note}",
-        code(&heading),
-        code(target.text(decl.span))
-    )
+    let about = match &ty {
+        Some(ty) => format!("let — {}", nullability(ty)),
+        None => "let — its type is known once the program checks".to_string(),
+    };
+    card(&heading, &about, Some(target.text(decl.span)))
 }
 
 /// A standalone segment: its label and condition.
 fn segment(target: &Target, name: &str, decl: &SegmentDecl) -> String {
-    let label = decl.label.as_ref().map(|l| format!("\"{}\"\n\n", l.value));
-    format!(
-        "{}\nsegment — never null\n\n{}\n{}",
-        code(&format!("segment {name}: bool")),
-        label.unwrap_or_default(),
-        code(&format!("when {}", target.text(decl.condition.span)))
+    card(
+        &format!("segment {name}: bool"),
+        &labelled(decl.label.as_ref(), "segment — never null"),
+        Some(&format!("when {}", target.text(decl.condition.span))),
     )
 }
 
@@ -145,13 +142,12 @@ fn segment_of(target: &Target, decl: &SegmentationDecl, segment: &str) -> Option
         SegmentCondition::When(e) => format!("when {}", target.text(e.span)),
         SegmentCondition::Otherwise(_) => "otherwise".into(),
     };
-    let label = rule.label.as_ref().map(|l| format!("\"{}\" — ", l.value));
     let segmentation = &decl.name.name;
-    Some(format!(
-        "{}\n{}segment of `{segmentation}` — never null (false outside it)\n{}",
-        code(&format!("{segmentation}.{segment}: bool")),
-        label.unwrap_or_default(),
-        code(&condition)
+    let about = format!("segment of `{segmentation}` — never null (false outside it)");
+    Some(card(
+        &format!("{segmentation}.{segment}: bool"),
+        &labelled(rule.label.as_ref(), &about),
+        Some(&condition),
     ))
 }
 
@@ -162,7 +158,11 @@ fn field_line(target: &Target, decl: &FieldDecl, owner: &str) -> String {
     } else {
         "never null"
     };
-    format!("{}\n{owner} — {may_be_null}", code(target.text(decl.span)))
+    card(
+        target.text(decl.span),
+        &format!("{owner} — {may_be_null}"),
+        None,
+    )
 }
 
 /// A segmentation: its value's type, label and segments.
@@ -182,12 +182,11 @@ fn segmentation(target: &Target, decl: &SegmentationDecl) -> String {
             SegmentCondition::Otherwise(_) => format!("segment {} otherwise", rule.name.name),
         })
         .collect();
-    let label = decl.label.as_ref().map(|l| format!("\"{}\"\n\n", l.value));
-    format!(
-        "{}\n{}the entity's segment, or null when none matches\n{}",
-        code(&format!("{}: enum({})?", decl.name.name, names.join(", "))),
-        label.unwrap_or_default(),
-        code(&rules.join("\n"))
+    let about = "segmentation — the entity's segment, or null when none matches";
+    card(
+        &format!("{}: enum({})?", decl.name.name, names.join(", ")),
+        &labelled(decl.label.as_ref(), about),
+        Some(&rules.join("\n")),
     )
 }
 
@@ -213,12 +212,10 @@ fn campaign(target: &Target, decl: &CampaignDecl) -> String {
             _ => one_line(target.text(clause.span)),
         })
         .collect();
-    let label = decl.label.as_ref().map(|l| format!("\"{}\"\n\n", l.value));
-    format!(
-        "{}\n{}{}",
-        code(&format!("campaign {}", decl.name.name)),
-        label.unwrap_or_default(),
-        code(&lines.join("\n"))
+    card(
+        &format!("campaign {}", decl.name.name),
+        &labelled(decl.label.as_ref(), "campaign"),
+        Some(&lines.join("\n")),
     )
 }
 
@@ -231,13 +228,32 @@ fn let_type(hir: Option<&Hir>, name: &str) -> Option<Type> {
         .map(|l| l.expr.ty.clone())
 }
 
-/// "may be null" or "never null", after a dash.
-fn nullability(ty: &Type) -> String {
+/// "may be null" or "never null".
+fn nullability(ty: &Type) -> &'static str {
     if ty.nullable {
-        " — may be null".into()
+        "may be null"
     } else {
-        " — never null".into()
+        "never null"
     }
+}
+
+/// What a name is, after its label when it has one: `"高" — segment of ...`.
+fn labelled(label: Option<&StrLit>, what: &str) -> String {
+    match label {
+        Some(label) => format!("\"{}\" — {what}", label.value),
+        None => what.to_string(),
+    }
+}
+
+/// A hover: the name's signature as code, a line saying what it is, and the source that
+/// defines it, if any.
+fn card(signature: &str, about: &str, definition: Option<&str>) -> String {
+    let mut text = format!("{}\n{about}", code(signature));
+    if let Some(definition) = definition {
+        text.push('\n');
+        text.push_str(&code(definition));
+    }
+    text
 }
 
 /// Source text on one line, its runs of white space made one space.
@@ -266,12 +282,85 @@ fn builtin_at(target: &Target) -> Option<(String, Span)> {
     let span = Span::new(target.file, start, end);
     if word == "as_of" {
         let what = "the date of the run (`--as-of`, or a test's `as_of`) — never null";
-        return Some((format!("{}\n{what}", code("as_of: date")), span));
+        return Some((card("as_of: date", what, None), span));
     }
     let called = text[end..].trim_start().starts_with('(');
     let function = function_named(word).filter(|_| called)?;
-    Some((
-        format!("{}\n{}", code(function.signature), function.summary),
-        span,
-    ))
+    Some((card(function.signature, function.summary, None), span))
+}
+
+#[cfg(test)]
+mod tests {
+    use lsp_types::Url;
+
+    use super::*;
+    use crate::lsp::Workspace;
+    use crate::lsp::documents::canonical;
+    use crate::lsp::position::LineIndex;
+
+    /// One name of each kind, with a label in Chinese and a nullable field.
+    const PROGRAM: &str = r#"entity member key id {
+  id: string
+  city: string?
+}
+
+events orders time at {
+  id: string
+  at: datetime
+  amount: decimal
+}
+
+param lapse: int = 30
+let spend = sum(orders.amount where at > as_of - days(lapse))
+segment vip "大客户" when spend > 100 and city == "上海"
+segmentation tier "等级" {
+  segment high "高" when spend > 10
+  segment rest otherwise
+}
+action coupon {
+  value: decimal
+  cost: decimal?
+}
+campaign c "活动" {
+  audience tier.high and vip
+  priority 2
+  holdout 10%
+  variant a 50% { do coupon(value: spend) }
+  variant b 50% { }
+}
+metric reach = rate(vip)
+"#;
+
+    #[test]
+    fn hovers_of_every_declaration() {
+        let Ok(folder) = tempfile::tempdir() else {
+            panic!("a temporary folder");
+        };
+        let path = canonical(folder.path()).join("hover.seg");
+        std::fs::write(&path, PROGRAM).unwrap_or_else(|e| panic!("{e}"));
+        let Ok(uri) = Url::from_file_path(&path) else {
+            panic!("an absolute path");
+        };
+        let mut workspace = Workspace::default();
+        workspace.open(uri, 1, PROGRAM.to_string());
+        workspace.analyze();
+        let lines = LineIndex::new(PROGRAM);
+        let start = lines.position(PROGRAM, 0);
+        let Some(first) = Target::at(&workspace, &path, start) else {
+            panic!("the program parses");
+        };
+        let mut shown = String::new();
+        for occurrence in first.index.occurrences.iter().filter(|o| o.is_definition) {
+            let position = lines.position(PROGRAM, occurrence.span.start as usize);
+            let Some(target) = Target::at(&workspace, &path, position) else {
+                panic!("the program parses");
+            };
+            let markdown = match hover(&target).map(|h| h.contents) {
+                Some(HoverContents::Markup(markup)) => markup.value,
+                other => format!("{other:?}"),
+            };
+            shown.push_str(&format!("──── {:?}\n{markdown}\n", occurrence.symbol));
+        }
+        insta::assert_snapshot!(shown);
+    }
 }
