@@ -101,3 +101,68 @@ impl WithChildren for DocumentSymbol {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::{FileId, parse_module};
+
+    /// The outline as indented lines: name, detail, and where the name stands.
+    fn outline(symbols: &[DocumentSymbol], depth: usize, out: &mut String) {
+        for symbol in symbols {
+            let at = symbol.selection_range.start;
+            out.push_str(&format!(
+                "{}{} ({}) {}:{}\n",
+                "  ".repeat(depth),
+                symbol.name,
+                symbol.detail.as_deref().unwrap_or_default(),
+                at.line,
+                at.character
+            ));
+            outline(
+                symbol.children.as_deref().unwrap_or_default(),
+                depth + 1,
+                out,
+            );
+        }
+    }
+
+    #[test]
+    fn the_outline_follows_the_items() {
+        let text = r#"import "schema.seg"
+entity member key id { id: string }
+param lapse: int = 30
+let spend = 1
+segment vip "大客户" when spend > 1
+segmentation tier "等级" {
+  segment high "高" when spend > 10
+  segment rest otherwise
+}
+action coupon { value: decimal }
+policy { max_campaigns 1 }
+campaign c { audience vip do coupon(value: 1) }
+metric reach = rate(vip)
+test "t" { as_of 2026-06-30 }
+"#;
+        let Ok(module) = parse_module(FileId(0), text) else {
+            panic!("the text parses");
+        };
+        let mut out = String::new();
+        outline(&document_symbols(&module, text), 0, &mut out);
+        insta::assert_snapshot!(out, @r#"
+        member (entity) 1:7
+          id (field) 1:23
+        lapse (param) 2:6
+        spend (let) 3:4
+        vip (segment) 4:8
+        tier (segmentation) 5:13
+          high (segment) 6:10
+          rest (segment) 7:10
+        coupon (action) 9:7
+          value (field) 9:16
+        c (campaign) 11:9
+        reach (metric) 12:7
+        t (test) 13:5
+        "#);
+    }
+}
