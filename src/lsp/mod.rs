@@ -18,6 +18,8 @@ mod hover;
 pub mod index;
 pub mod position;
 mod rename;
+#[cfg(test)]
+mod robustness;
 mod server;
 mod symbols;
 mod target;
