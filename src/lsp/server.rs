@@ -85,7 +85,9 @@ pub fn serve(connection: &Connection) -> Result<(), ServerError> {
                 if notification.method == "exit" {
                     return Ok(());
                 }
-                if server.notice(notification) {
+                // A panic while analysing (a bug) loses this update, not the server.
+                let noticed = catch_unwind(AssertUnwindSafe(|| server.notice(notification)));
+                if noticed.unwrap_or(false) {
                     for publish in server.diagnostics_to_publish() {
                         send(connection, publish)?;
                     }
@@ -97,6 +99,7 @@ pub fn serve(connection: &Connection) -> Result<(), ServerError> {
     Ok(())
 }
 
+/// Sends a message to the client.
 fn send(connection: &Connection, message: impl Into<Message>) -> Result<(), ServerError> {
     connection
         .sender
