@@ -117,8 +117,9 @@ pub enum Context {
     Member(String),
     /// Inside the `where` of an aggregate over this stream.
     Where(String),
-    /// Where a payload field name of this action goes: `do action(` or after a `,`.
-    PayloadField(String),
+    /// Where a payload field name of this action goes: `do action(` or after a `,`; with
+    /// the names already written in the call.
+    PayloadField(String, Vec<String>),
     /// Right after `do`.
     Action,
     /// Anywhere else.
@@ -128,19 +129,24 @@ pub enum Context {
 /// The completions at the end of `before` (the text of the file up to the cursor).
 pub fn complete(vocabulary: &Vocabulary, before: &str) -> Vec<CompletionItem> {
     match context(before) {
+        Context::PayloadField(action, written) => {
+            let fields = vocabulary.action(&action).unwrap_or_default();
+            let left: Vec<Typed> = fields
+                .iter()
+                .filter(|f| !written.contains(&f.name))
+                .cloned()
+                .collect();
+            let mut items = typed_items(&left, CompletionItemKind::PROPERTY, &action, "0");
+            for item in &mut items {
+                item.insert_text = Some(format!("{}: ", item.label));
+            }
+            items
+        }
         Context::Member(owner) => members(vocabulary, &owner),
         Context::Where(stream) => {
             let fields = vocabulary.stream(&stream).unwrap_or_default();
             let mut items = typed_items(fields, CompletionItemKind::FIELD, &stream, "0");
             items.extend(anywhere(vocabulary, "1"));
-            items
-        }
-        Context::PayloadField(action) => {
-            let fields = vocabulary.action(&action).unwrap_or_default();
-            let mut items = typed_items(fields, CompletionItemKind::PROPERTY, &action, "0");
-            for item in &mut items {
-                item.insert_text = Some(format!("{}: ", item.label));
-            }
             items
         }
         Context::Action => vocabulary
@@ -294,7 +300,7 @@ pub fn context(before: &str) -> Context {
         let inside = &head[call.at + 1..];
         let after_separator = inside.rsplit([',', '(']).next().unwrap_or_default();
         if after_separator.trim().is_empty() {
-            return Context::PayloadField(action.clone());
+            return Context::PayloadField(action.clone(), written_names(inside));
         }
     }
     for call in open.iter().rev() {
@@ -363,6 +369,34 @@ fn open_calls(text: &str) -> Vec<OpenCall> {
     open
 }
 
+/// The names written before a `:` directly inside a call (`channel: "sms", value: 1`),
+/// not inside nested calls or strings.
+fn written_names(inside: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut depth = 0usize;
+    let mut chars = inside.char_indices();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '"' => {
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' | '\n' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            ':' if depth == 0 => names.push(trailing_name(inside[..at].trim_end()).to_string()),
+            _ => {}
+        }
+    }
+    names
+}
+
 fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
@@ -404,15 +438,18 @@ mod tests {
             ),
             ("let x = count(orders where a > 1) + fr", Context::Anywhere),
             ("let x = count(orders wh", Context::Anywhere),
-            ("  do coupon(", Context::PayloadField("coupon".into())),
+            (
+                "  do coupon(",
+                Context::PayloadField("coupon".into(), vec![]),
+            ),
             (
                 "  do coupon(channel: \"sms\", va",
-                Context::PayloadField("coupon".into()),
+                Context::PayloadField("coupon".into(), vec!["channel".into()]),
             ),
             ("  do coupon(channel: if sm", Context::Anywhere),
             (
-                "  do coupon(channel: \"a,(\", va",
-                Context::PayloadField("coupon".into()),
+                "  do coupon(channel: \"a,(:\", n: f(x: 1), va",
+                Context::PayloadField("coupon".into(), vec!["channel".into(), "n".into()]),
             ),
             ("  do ", Context::Action),
             ("  do cou", Context::Action),

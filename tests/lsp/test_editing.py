@@ -55,6 +55,8 @@ async def test_completion_inside_do_lists_the_payload_fields(client, workspace: 
     typed = "\ncampaign c {\n  audience reachable\n  do coupon("
     labels = await complete_at_end_of(client, path, text, typed)
     assert labels == ["channel", "cost", "min_spend", "valid_days", "value"]
+    labels = await complete_at_end_of(client, path, text, typed + 'channel: "sms", ')
+    assert labels == ["cost", "min_spend", "valid_days", "value"]
     labels = await complete_at_end_of(client, path, text, "\ncampaign c {\n  do ")
     assert labels == ["coupon", "points_boost", "recommend"]
 
