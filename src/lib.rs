@@ -9,6 +9,7 @@ pub mod exec;
 pub mod explain;
 pub mod fmt;
 pub mod lint;
+pub mod lsp;
 pub mod plan;
 pub mod report;
 pub mod sql;

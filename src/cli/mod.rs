@@ -7,6 +7,7 @@ mod dry_run;
 mod explain;
 mod fmt;
 mod inputs;
+mod lsp;
 mod paths;
 mod plan;
 mod progress;
@@ -43,6 +44,8 @@ enum Command {
     Explain(explain::Args),
     /// Rewrite `.seg` files in the canonical layout (`--check`: print a diff, write nothing).
     Fmt(fmt::Args),
+    /// Serve editors over the Language Server Protocol (stdin/stdout).
+    Lsp(lsp::Args),
     /// Print the evaluation plan of a program, one numbered step per line.
     Plan(plan::Args),
     /// Evaluate a program over data files and write assignments, actions and a summary.
@@ -62,6 +65,7 @@ pub fn main() -> ExitCode {
         Command::DryRun(args) => dry_run::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Fmt(args) => fmt::run(&args),
+        Command::Lsp(args) => lsp::run(&args),
         Command::Plan(args) => plan::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Sql(args) => sql::run(&args),

@@ -1,5 +1,8 @@
 //! Syntax stage: reading a program's files. The root file and every file it imports,
 //! recursively, each parsed once, with import cycles and unreadable files reported.
+//!
+//! Files come from the disk, or from a [`Files`] of the caller's (an editor serves its
+//! unsaved buffers and reuses the parses of files that did not change).
 
 use std::collections::HashMap;
 use std::fs;
@@ -21,13 +24,44 @@ pub struct Program {
     pub modules: Vec<Module>,
 }
 
+/// Where a load gets each file's text, and its parse.
+pub trait Files {
+    /// The text of the file at `path` (as the loader names it: the root as given, an
+    /// import joined to its importer's folder).
+    fn read(&mut self, path: &Path) -> io::Result<String>;
+
+    /// The module of one file's text (`text` has no byte-order mark), its spans in `file`.
+    /// A cache may return an earlier parse of the same text and file id.
+    fn parse(&mut self, file: FileId, path: &Path, text: &str) -> Result<Module, Vec<SyntaxError>> {
+        let _ = path;
+        parse_module(file, text)
+    }
+}
+
+/// The files on disk, each parsed when read.
+struct Disk;
+
+impl Files for Disk {
+    fn read(&mut self, path: &Path) -> io::Result<String> {
+        fs::read_to_string(path)
+    }
+}
+
 /// Reads and parses the file at `root` and everything it imports.
 ///
 /// On failure, returns the files read so far (to render the errors against) and the errors
 /// of every file, not only the first one that failed.
 pub fn load_program(root: &Path) -> Result<Program, (SourceMap, Vec<SyntaxError>)> {
-    let mut loader = Loader::default();
-    match fs::read_to_string(root) {
+    load_program_with(root, &mut Disk)
+}
+
+/// Reads and parses the file at `root` and everything it imports, each file from `files`.
+pub fn load_program_with(
+    root: &Path,
+    files: &mut dyn Files,
+) -> Result<Program, (SourceMap, Vec<SyntaxError>)> {
+    let mut loader = Loader::new(files);
+    match loader.files.read(root) {
         Ok(text) => loader.load(root, &text),
         Err(err) => loader
             .errors
@@ -42,14 +76,16 @@ pub fn load_program_from_text(
     path: &Path,
     text: &str,
 ) -> Result<Program, (SourceMap, Vec<SyntaxError>)> {
-    let mut loader = Loader::default();
+    let mut disk = Disk;
+    let mut loader = Loader::new(&mut disk);
     loader.load(path, text);
     loader.finish()
 }
 
 /// The state of one load: files read, modules parsed, errors met, and the import chain.
-#[derive(Default)]
-struct Loader {
+struct Loader<'f> {
+    /// Where texts and parses come from.
+    files: &'f mut dyn Files,
     /// Every file read.
     sources: SourceMap,
     /// Modules parsed, in load order.
@@ -62,13 +98,26 @@ struct Loader {
     chain: Vec<(PathBuf, String)>,
 }
 
-impl Loader {
+impl<'f> Loader<'f> {
+    /// A load that reads from `files`.
+    fn new(files: &'f mut dyn Files) -> Loader<'f> {
+        Loader {
+            files,
+            sources: SourceMap::default(),
+            modules: Vec::new(),
+            errors: Vec::new(),
+            loaded: HashMap::new(),
+            chain: Vec::new(),
+        }
+    }
+
     /// Parses one file's text and, depth first, the files it imports.
     fn load(&mut self, path: &Path, text: &str) {
         let canonical = canonical(path);
         let file = self.sources.add(path, text);
         self.loaded.insert(canonical.clone(), file);
-        let module = match parse_module(file, self.sources.get(file).text.as_str()) {
+        let text = self.sources.get(file).text.as_str();
+        let module = match self.files.parse(file, path, text) {
             Ok(module) => module,
             Err(errors) => return self.errors.extend(errors),
         };
@@ -94,7 +143,7 @@ impl Loader {
         if self.loaded.contains_key(&canonical) {
             return;
         }
-        match fs::read_to_string(&path) {
+        match self.files.read(&path) {
             Ok(text) => self.load(&path, &text),
             Err(err) => self
                 .errors
