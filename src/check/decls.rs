@@ -61,7 +61,7 @@ impl<'a> Checker<'a> {
             }
         }
         if entity_seen.is_none() {
-            let span = items.first().map_or_else(Span::default, |i| item_span(i));
+            let span = items.first().map_or_else(Span::default, |i| i.span());
             self.error(CheckError::EntityCount {
                 message: "the program declares no entity".into(),
                 span: Span {
@@ -136,21 +136,5 @@ pub(super) fn duplicate(name: &ast::Ident, first: Span, help: &str) -> CheckErro
         span: name.span,
         first: (first.file == name.span.file).then_some(first),
         help: help.into(),
-    }
-}
-
-fn item_span(item: &ast::Item) -> Span {
-    match item {
-        ast::Item::Import(i) => i.span,
-        ast::Item::Entity(r) | ast::Item::Events(r) => r.span,
-        ast::Item::Param(p) => p.span,
-        ast::Item::Let(l) => l.span,
-        ast::Item::Segment(s) => s.span,
-        ast::Item::Segmentation(s) => s.span,
-        ast::Item::Action(a) => a.span,
-        ast::Item::Campaign(c) => c.span,
-        ast::Item::Policy(p) => p.span,
-        ast::Item::Metric(m) => m.span,
-        ast::Item::Test(t) => t.span,
     }
 }

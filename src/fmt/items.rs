@@ -22,23 +22,6 @@ pub(super) fn label_suffix(label: Option<&StrLit>) -> String {
     label.map_or(String::new(), |l| format!(" {}", quoted(&l.value)))
 }
 
-/// Where an item stands.
-fn item_span(item: &Item) -> Span {
-    match item {
-        Item::Import(import) => import.span,
-        Item::Entity(record) | Item::Events(record) => record.span,
-        Item::Param(param) => param.span,
-        Item::Let(decl) => decl.span,
-        Item::Segment(segment) => segment.span,
-        Item::Segmentation(segmentation) => segmentation.span,
-        Item::Action(action) => action.span,
-        Item::Campaign(campaign) => campaign.span,
-        Item::Policy(policy) => policy.span,
-        Item::Metric(metric) => metric.span,
-        Item::Test(test) => test.span,
-    }
-}
-
 /// Whether an item is written as a block in braces over several lines; blocks are
 /// separated from their neighbours by a blank line.
 fn is_block(item: &Item) -> bool {
@@ -93,14 +76,14 @@ fn item_cells(item: &Item) -> Option<Cells> {
 impl Printer<'_> {
     /// The whole file: items one after the other, blocks set apart by blank lines.
     pub(super) fn module(&mut self, module: &Module) {
-        let columns = align::columns(&module.items, &self.source, item_span, item_cells);
+        let columns = align::columns(&module.items, &self.source, Item::span, item_cells);
         let seq = Seq {
             indent: 0,
             close: self.source.end(),
         };
         let blank = |a: &Item, b: &Item| is_block(a) || is_block(b);
         let groups = kind_groups(&module.items);
-        self.sequence(&module.items, &seq, item_span, blank, |p, i, item| {
+        self.sequence(&module.items, &seq, Item::span, blank, |p, i, item| {
             p.group = groups[i];
             p.item(item, &columns[i]);
         });

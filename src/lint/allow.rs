@@ -49,7 +49,7 @@ impl Allows {
 /// The spans a comment may stand above: the item, and its segments, clauses and the
 /// `do`s of its variants.
 fn item_spans(item: &Item) -> Vec<Span> {
-    let mut spans = vec![item_span(item)];
+    let mut spans = vec![item.span()];
     match item {
         Item::Segmentation(s) => spans.extend(s.segments.iter().map(|r| r.span)),
         Item::Campaign(c) => {
@@ -63,22 +63,6 @@ fn item_spans(item: &Item) -> Vec<Span> {
         _ => {}
     }
     spans
-}
-
-fn item_span(item: &Item) -> Span {
-    match item {
-        Item::Import(i) => i.span,
-        Item::Entity(r) | Item::Events(r) => r.span,
-        Item::Param(p) => p.span,
-        Item::Let(l) => l.span,
-        Item::Segment(s) => s.span,
-        Item::Segmentation(s) => s.span,
-        Item::Action(a) => a.span,
-        Item::Campaign(c) => c.span,
-        Item::Policy(p) => p.span,
-        Item::Metric(m) => m.span,
-        Item::Test(t) => t.span,
-    }
 }
 
 /// The short codes allowed by the comment lines directly above the line of `offset`

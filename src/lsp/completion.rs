@@ -326,23 +326,27 @@ struct OpenCall {
     action: Option<String>,
 }
 
+/// Moves past the rest of a string literal whose opening `"` was just read (to its
+/// closing `"`, or the end of its line when it is not closed yet).
+fn skip_string(chars: &mut impl Iterator<Item = (usize, char)>) {
+    while let Some((_, c)) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next();
+            }
+            '"' | '\n' => break,
+            _ => {}
+        }
+    }
+}
+
 /// The calls open at the end of `text`, outermost first (strings and comments skipped).
 fn open_calls(text: &str) -> Vec<OpenCall> {
     let mut open = Vec::new();
     let mut chars = text.char_indices().peekable();
     while let Some((at, c)) = chars.next() {
         match c {
-            '"' => {
-                while let Some((_, c)) = chars.next() {
-                    match c {
-                        '\\' => {
-                            chars.next();
-                        }
-                        '"' | '\n' => break,
-                        _ => {}
-                    }
-                }
-            }
+            '"' => skip_string(&mut chars),
             '/' if chars.peek().is_some_and(|&(_, next)| next == '/') => {
                 for (_, c) in chars.by_ref() {
                     if c == '\n' {
@@ -377,17 +381,7 @@ fn written_names(inside: &str) -> Vec<String> {
     let mut chars = inside.char_indices();
     while let Some((at, c)) = chars.next() {
         match c {
-            '"' => {
-                while let Some((_, c)) = chars.next() {
-                    match c {
-                        '\\' => {
-                            chars.next();
-                        }
-                        '"' | '\n' => break,
-                        _ => {}
-                    }
-                }
-            }
+            '"' => skip_string(&mut chars),
             '(' | '[' => depth += 1,
             ')' | ']' => depth = depth.saturating_sub(1),
             ':' if depth == 0 => names.push(trailing_name(inside[..at].trim_end()).to_string()),

@@ -74,26 +74,9 @@ fn declaring_item<'a>(target: &Target<'a>, symbol: &Symbol) -> Option<&'a Item> 
         .iter()
         .flat_map(|m| &m.items)
         .find(|item| {
-            let span = item_span(item);
+            let span = item.span();
             span.file == declared.file && span.start <= declared.start && declared.end <= span.end
         })
-}
-
-/// Where an item stands.
-fn item_span(item: &Item) -> Span {
-    match item {
-        Item::Import(i) => i.span,
-        Item::Entity(r) | Item::Events(r) => r.span,
-        Item::Param(p) => p.span,
-        Item::Let(l) => l.span,
-        Item::Segment(s) => s.span,
-        Item::Segmentation(s) => s.span,
-        Item::Action(a) => a.span,
-        Item::Campaign(c) => c.span,
-        Item::Policy(p) => p.span,
-        Item::Metric(m) => m.span,
-        Item::Test(t) => t.span,
-    }
 }
 
 fn field_named<'a>(fields: &'a [FieldDecl], name: &str) -> Option<&'a FieldDecl> {

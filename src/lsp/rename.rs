@@ -7,6 +7,7 @@ use lsp_types::{Range, TextEdit, Url, WorkspaceEdit};
 
 use super::index::Symbol;
 use super::target::Target;
+use crate::syntax::is_reserved;
 
 /// Why a rename is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -94,26 +95,6 @@ fn is_declared(target: &Target, symbol: &Symbol, name: &str) -> bool {
     })
 }
 
-/// The words that are never names (`reserved` in `grammar/seg.pest`).
-const RESERVED: &[&str] = &[
-    "and",
-    "or",
-    "not",
-    "in",
-    "is",
-    "null",
-    "true",
-    "false",
-    "if",
-    "then",
-    "else",
-    "between",
-    "where",
-    "when",
-    "otherwise",
-    "as_of",
-];
-
 /// Whether `name` is a name of the language: ASCII letters, digits and `_`, not starting
 /// with a digit, not a reserved word.
 fn is_identifier(name: &str) -> bool {
@@ -122,7 +103,7 @@ fn is_identifier(name: &str) -> bool {
         .next()
         .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !RESERVED.contains(&name)
+        && !is_reserved(name)
 }
 
 #[cfg(test)]

@@ -63,6 +63,25 @@ pub enum Item {
     Test(TestDecl),
 }
 
+impl Item {
+    /// Where the item stands.
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Import(import) => import.span,
+            Item::Entity(record) | Item::Events(record) => record.span,
+            Item::Param(param) => param.span,
+            Item::Let(decl) => decl.span,
+            Item::Segment(segment) => segment.span,
+            Item::Segmentation(segmentation) => segmentation.span,
+            Item::Action(action) => action.span,
+            Item::Campaign(campaign) => campaign.span,
+            Item::Policy(policy) => policy.span,
+            Item::Metric(metric) => metric.span,
+            Item::Test(test) => test.span,
+        }
+    }
+}
+
 /// `import "path"`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Import {

@@ -315,8 +315,9 @@ fn found_help(found: &Token<'_>) -> Option<String> {
     }
 }
 
-/// Whether a word is one of the reserved words.
-fn is_reserved(word: &str) -> bool {
+/// Whether a word is one of the reserved words (`reserved` in `grammar/seg.pest`), which
+/// are never names.
+pub fn is_reserved(word: &str) -> bool {
     RESERVED.contains(&word)
 }
 

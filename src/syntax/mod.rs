@@ -15,7 +15,7 @@ mod spanless;
 
 pub use comments::{Comment, comments};
 pub use display::{datetime_text, write_string_literal};
-pub use error::SyntaxError;
+pub use error::{SyntaxError, is_reserved};
 pub use loader::{Files, Program, load_program, load_program_from_text, load_program_with};
 pub use parser::parse_module;
 pub use source::{SourceFile, SourceMap};
