@@ -134,9 +134,18 @@ pub fn decimal_to_f64(d: Decimal) -> f64 {
     // Clinger's fast path: digits below 2^53 and a power of ten up to 10^22 are both
     // exact as floats, and IEEE division rounds the exact quotient correctly.
     let (mantissa, scale) = (d.mantissa(), d.scale() as usize);
-    if mantissa != 0 && mantissa.unsigned_abs() < 1 << 53 && scale < EXACT_TENS.len() {
+    if mantissa == 0 {
+        // What the text of a zero reads as: `-0`, `-0.00`... are negative zero.
+        return if d.is_sign_negative() { -0.0 } else { 0.0 };
+    }
+    if mantissa.unsigned_abs() < 1 << 53 && scale < EXACT_TENS.len() {
         return mantissa as f64 / EXACT_TENS[scale];
     }
+    slow_decimal_to_f64(d)
+}
+
+/// A decimal as the float its text reads as.
+fn slow_decimal_to_f64(d: Decimal) -> f64 {
     d.to_string().parse().unwrap_or(f64::NAN)
 }
 
@@ -259,8 +268,31 @@ mod tests {
             let mantissa = (x % (1 << 54)) as i64 - (1 << 53);
             let scale = ((x >> 56) % 24) as u32;
             let d = Decimal::new(mantissa, scale);
-            let by_text: f64 = d.to_string().parse().unwrap_or(f64::NAN);
-            assert_eq!(decimal_to_f64(d).to_bits(), by_text.to_bits(), "{d}");
+            assert_eq!(
+                decimal_to_f64(d).to_bits(),
+                slow_decimal_to_f64(d).to_bits(),
+                "{d}"
+            );
         }
+    }
+
+    #[test]
+    fn zeros_of_every_scale_and_sign_become_the_float_their_text_reads_as() {
+        for scale in [0, 2, 10, 28] {
+            for d in [
+                Decimal::new(0, scale),
+                -Decimal::new(0, scale),
+                Decimal::new(-0, scale),
+            ] {
+                assert_eq!(
+                    decimal_to_f64(d).to_bits(),
+                    slow_decimal_to_f64(d).to_bits(),
+                    "{d}"
+                );
+            }
+        }
+        let negative_zero = Decimal::new(-5, 2) * Decimal::ZERO;
+        let bits = slow_decimal_to_f64(negative_zero).to_bits();
+        assert_eq!(decimal_to_f64(negative_zero).to_bits(), bits);
     }
 }
