@@ -93,6 +93,18 @@ impl<T: Copy + Default> Typed<T> {
     }
 }
 
+impl<T: Copy + Default> Typed<T> {
+    /// Values with `None` for null.
+    fn from_options(options: Vec<Option<T>>) -> Typed<T> {
+        let mut typed = Typed {
+            values: Vec::with_capacity(options.len()),
+            nulls: Vec::new(),
+        };
+        options.into_iter().for_each(|v| typed.push(v));
+        typed
+    }
+}
+
 impl Dictionary {
     /// Adds a row; `false` when the dictionary is full and `text` is not in it.
     fn push(&mut self, text: Option<&Arc<str>>) -> bool {
@@ -162,6 +174,18 @@ impl Column {
     /// An empty column of strings with many distinct values (such as keys).
     pub fn strings() -> Column {
         Column::Strings(Vec::new())
+    }
+
+    /// A column of whole numbers (`None` is null), narrowed to 32 bits when they fit.
+    pub fn from_ints(values: Vec<Option<i64>>) -> Column {
+        let mut column = Column::Ints(Typed::from_options(values));
+        column.shrink();
+        column
+    }
+
+    /// A column of floats (`None` is null).
+    pub fn from_floats(values: Vec<Option<f64>>) -> Column {
+        Column::Floats(Typed::from_options(values))
     }
 
     /// An empty column, typed by the first value that is not null.

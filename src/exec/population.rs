@@ -64,29 +64,33 @@ impl<'v> Ranking<'v> {
 
     /// One value per entity from `(below, N)`: `below` counts the non-null values
     /// strictly smaller, so equal values always get equal results. Null stays null.
-    fn by_rank(&self, score: impl Fn(usize, usize) -> Value) -> Column {
-        let mut out = vec![Value::Null; self.values.len()];
+    fn by_rank<T: Copy>(&self, score: impl Fn(usize, usize) -> T) -> Vec<Option<T>> {
+        let mut out = vec![None; self.values.len()];
         let count = self.count();
         for (&entity, &below) in self.order.iter().zip(&self.below) {
-            out[entity as usize] = score(below as usize, count);
+            out[entity as usize] = Some(score(below as usize, count));
         }
-        Column::from_values(out)
+        out
     }
 }
 
 /// Computes a population function over a ranked argument.
 pub fn compute(func: PopFunc, ranking: &Ranking) -> PopValue {
     match func {
-        PopFunc::Ntile(n) => PopValue::PerEntity(ranking.by_rank(|below, count| {
-            Value::Int((i128::from(n) * below as i128 / count as i128) as i64 + 1)
-        })),
-        PopFunc::PercentRank => PopValue::PerEntity(ranking.by_rank(|below, count| {
-            Value::Float(if count <= 1 {
-                0.0
-            } else {
-                below as f64 / (count - 1) as f64
-            })
-        })),
+        PopFunc::Ntile(n) => {
+            PopValue::PerEntity(Column::from_ints(ranking.by_rank(|below, count| {
+                (i128::from(n) * below as i128 / count as i128) as i64 + 1
+            })))
+        }
+        PopFunc::PercentRank => {
+            PopValue::PerEntity(Column::from_floats(ranking.by_rank(|below, count| {
+                if count <= 1 {
+                    0.0
+                } else {
+                    below as f64 / (count - 1) as f64
+                }
+            })))
+        }
         PopFunc::Percentile(p) => PopValue::Scalar(percentile(&ranking.sorted_values(), p)),
         PopFunc::Mean => PopValue::Scalar(mean(&ranking.sorted_values())),
     }
