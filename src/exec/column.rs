@@ -68,6 +68,16 @@ pub struct Dictionary {
 const NULL_ID: u32 = u32::MAX;
 
 impl<T: Copy + Default> Typed<T> {
+    /// Values with `None` for null.
+    fn from_options(options: Vec<Option<T>>) -> Typed<T> {
+        let mut typed = Typed {
+            values: Vec::with_capacity(options.len()),
+            nulls: Vec::new(),
+        };
+        options.into_iter().for_each(|v| typed.push(v));
+        typed
+    }
+
     fn push(&mut self, value: Option<T>) {
         let row = self.values.len();
         self.values.push(value.unwrap_or_default());
@@ -90,18 +100,6 @@ impl<T: Copy + Default> Typed<T> {
 
     fn len(&self) -> usize {
         self.values.len()
-    }
-}
-
-impl<T: Copy + Default> Typed<T> {
-    /// Values with `None` for null.
-    fn from_options(options: Vec<Option<T>>) -> Typed<T> {
-        let mut typed = Typed {
-            values: Vec::with_capacity(options.len()),
-            nulls: Vec::new(),
-        };
-        options.into_iter().for_each(|v| typed.push(v));
-        typed
     }
 }
 

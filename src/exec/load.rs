@@ -243,9 +243,12 @@ fn entity_columns(hir: &Hir) -> Vec<Column> {
     let fields = &hir.entity.fields;
     let text_key = matches!(fields[hir.key_field].ty.ty, Ty::String);
     (0..fields.len())
-        .map(|i| match i == hir.key_field && text_key {
-            true => Column::strings(),
-            false => Column::for_type(&fields[i].ty.ty),
+        .map(|i| {
+            if i == hir.key_field && text_key {
+                Column::strings()
+            } else {
+                Column::for_type(&fields[i].ty.ty)
+            }
         })
         .collect()
 }
