@@ -5,29 +5,19 @@
 //!
 //! Needs `npm ci --prefix editors/vscode` (`.ci/run` does it); without it the tests fail.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
+
+#[path = "common/files.rs"]
+mod files;
+
+use files::files_below;
 
 // ───────────────────────────── Helpers ─────────────────────────────
 
 /// The crate's folder.
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Every `.seg` file below `dir`, sorted.
-fn seg_files_below(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            seg_files_below(&path, out);
-        } else if path.extension().is_some_and(|e| e == "seg") {
-            out.push(path);
-        }
-    }
 }
 
 /// Panics with the command to run when the npm packages are not installed.
@@ -143,9 +133,12 @@ fn assert_not_scope(tokens: &[Token], text: &str, scope: &str) {
 #[test]
 fn token_scopes_of_the_reference_programs_and_rules() {
     let mut files = Vec::new();
-    seg_files_below(&root().join("../shared/spec/examples"), &mut files);
+    files.extend(files_below(
+        &root().join("../shared/spec/examples"),
+        Some("seg"),
+    ));
     let examples = files.len();
-    seg_files_below(&root().join("rules"), &mut files);
+    files.extend(files_below(&root().join("rules"), Some("seg")));
     assert!(examples >= 3, "the reference programs are missing");
     assert!(files.len() > examples, "no rules/**/*.seg");
     for file in files {

@@ -7,6 +7,11 @@ use std::path::{Path, PathBuf};
 use seg::fmt::{FmtError, format_source};
 use seg::syntax::{FileId, parse_module};
 
+#[path = "common/files.rs"]
+mod files;
+
+use files::files_below;
+
 // ───────────────────────────── Helpers ─────────────────────────────
 
 /// The crate's folder.
@@ -14,28 +19,16 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every `.seg` file below `dir`, sorted.
-fn seg_files_below(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            seg_files_below(&path, out);
-        } else if path.extension().is_some_and(|e| e == "seg") {
-            out.push(path);
-        }
-    }
-}
-
 /// The `.seg` files of the repository and the reference programs beside it.
 fn corpus() -> Vec<PathBuf> {
     let mut files = Vec::new();
     for dir in ["tests/fixtures", "rules", "examples"] {
-        seg_files_below(&root().join(dir), &mut files);
+        files.extend(files_below(&root().join(dir), Some("seg")));
     }
-    seg_files_below(&root().join("../shared/spec/examples"), &mut files);
+    files.extend(files_below(
+        &root().join("../shared/spec/examples"),
+        Some("seg"),
+    ));
     files.push(root().join("../shared/bench/bench.seg"));
     files.retain(|f| f.exists());
     files.sort();

@@ -21,6 +21,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "common/files.rs"]
+mod files;
+
+use files::files_below;
+
 use serde_json::Value as Json;
 
 const AS_OF: &str = "2026-06-30";
@@ -90,7 +95,7 @@ impl Run<'_> {
             without_timing(&stderr)
         );
         if code == Some(0) {
-            for file in output_files(out) {
+            for file in files_below(out, None) {
                 let name = file
                     .strip_prefix(out)
                     .expect("inside out")
@@ -157,20 +162,6 @@ fn counts(summary: &str) -> String {
         }
     }
     line.join(", ")
-}
-
-fn output_files(out: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(out).expect("output folder") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            files.extend(output_files(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
 }
 
 /// The runs of a case: one per format it has a file of, each with the extra arguments of

@@ -9,6 +9,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "common/files.rs"]
+mod files;
+
+use files::files_below;
+
 fn run_case(case: &Path) -> String {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("run_fixtures")
@@ -39,7 +44,7 @@ fn run_case(case: &Path) -> String {
         output.status.code().unwrap_or(-1)
     );
     if output.status.success() {
-        for file in output_files(&out) {
+        for file in files_below(&out, None) {
             let text = std::fs::read_to_string(&file).expect("output is UTF-8");
             let name = file.strip_prefix(&out).expect("inside out").display();
             snapshot.push_str(&format!("----- {name}\n{text}"));
@@ -69,20 +74,6 @@ fn data_files(case: &Path) -> Vec<PathBuf> {
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "csv" || e == "ndjson"))
         .collect();
-    files.sort();
-    files
-}
-
-fn output_files(out: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(out).expect("output folder") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            files.extend(output_files(&path));
-        } else {
-            files.push(path);
-        }
-    }
     files.sort();
     files
 }
