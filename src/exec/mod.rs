@@ -20,6 +20,7 @@ mod parallel;
 mod population;
 mod progress;
 pub mod read;
+mod stream;
 mod value;
 pub mod write;
 
@@ -43,7 +44,7 @@ pub use value::{Value, compare, decimal_text};
 use crate::check::hir::Hir;
 use crate::plan::Plan;
 use key_index::Keys;
-use load::Streams;
+use stream::Streams;
 
 /// What a run is given besides the program.
 #[derive(Debug, Clone)]
