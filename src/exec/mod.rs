@@ -22,6 +22,7 @@ mod progress;
 pub mod read;
 mod stream;
 mod value;
+mod value_ref;
 pub mod write;
 
 use std::sync::Arc;

@@ -109,13 +109,49 @@ fn keyed<K: Send>(
         .collect()
 }
 
-/// Sorts `(key, entity)` pairs: the entities in order, and below each how many keys
-/// are smaller (equal keys are equal values).
-fn ranked<K: Ord + Send>(mut keys: Vec<(K, u32)>) -> (Vec<u32>, Vec<u32>) {
+/// Sorts `(key, entity)` pairs (in entity order): the entities in order, and below each
+/// how many keys are smaller (equal keys are equal values).
+fn ranked<K: Ord + Copy + Send + Into<i128>>(mut keys: Vec<(K, u32)>) -> (Vec<u32>, Vec<u32>) {
+    if let Some(ranked) = counted(&keys) {
+        return ranked;
+    }
     keys.par_sort_unstable();
     let below = ties(&keys, |a, b| a.0 == b.0);
     (keys.into_iter().map(|(_, e)| e).collect(), below)
 }
+
+/// [`ranked`] by counting, when the keys span a range not much wider than their number
+/// (counts, days, amounts in cents...): one pass counts each key, one places each entity
+/// after those with smaller keys and, for equal keys, after the entities before it.
+fn counted<K: Copy + Into<i128>>(keys: &[(K, u32)]) -> Option<(Vec<u32>, Vec<u32>)> {
+    let min = keys.iter().map(|&(k, _)| k.into()).min()?;
+    let max = keys.iter().map(|&(k, _)| k.into()).max()?;
+    let span = usize::try_from(max - min).ok()?.checked_add(1)?;
+    if span > COUNTING_SPAN.max(2 * keys.len()) {
+        return None;
+    }
+    let slot = |k: K| (k.into() - min) as usize;
+    // smaller[s]: how many keys are smaller than the key of slot s.
+    let mut smaller = vec![0u32; span + 1];
+    keys.iter().for_each(|&(k, _)| smaller[slot(k) + 1] += 1);
+    for s in 1..smaller.len() {
+        smaller[s] += smaller[s - 1];
+    }
+    let mut next = smaller.clone();
+    let mut order = vec![0; keys.len()];
+    let mut below = vec![0; keys.len()];
+    for &(k, entity) in keys {
+        let s = slot(k);
+        let at = next[s] as usize;
+        order[at] = entity;
+        below[at] = smaller[s];
+        next[s] += 1;
+    }
+    Some((order, below))
+}
+
+/// Keys that span at most this many values are always sorted by counting.
+const COUNTING_SPAN: usize = 1 << 16;
 
 /// The entities with a value sorted by [`total_order`], for values without a plain key
 /// (floats, strings, mixed kinds).
@@ -297,6 +333,31 @@ mod tests {
         ];
         let ranking = Ranking::new(&values);
         assert_eq!(ranking.order, [2, 1, 0]);
+    }
+
+    #[test]
+    fn counting_and_comparison_sorts_rank_alike() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for span in [1, 7, 1000, 1 << 20] {
+            let keys: Vec<(i64, u32)> = (0..5000)
+                .map(|e| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    ((x % span) as i64 - 3, e)
+                })
+                .collect();
+            let mut sorted = keys.clone();
+            sorted.sort_unstable();
+            let expected_below = ties(&sorted, |a, b| a.0 == b.0);
+            let expected_order: Vec<u32> = sorted.iter().map(|&(_, e)| e).collect();
+            assert_eq!(
+                ranked(keys.clone()),
+                (expected_order, expected_below),
+                "span {span}"
+            );
+            assert_eq!(counted(&keys).is_some(), span <= 1 << 16, "span {span}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 use crate::check::hir::Field;
 use crate::check::types::{Ty, Type};
 use crate::exec::value::Value;
+use crate::exec::value_ref::ValueRef;
 
 /// How many distinct strings a column shares before new ones are allocated unshared.
 const STRING_CACHE_LIMIT: usize = 4096;
@@ -47,27 +48,45 @@ impl CellParser {
     }
 
     /// The value of a cell's text, or what is wrong with it. An empty cell is null.
+    /// Repeated strings share their text.
     pub fn parse(&mut self, text: &str) -> Result<Value, String> {
+        Ok(match self.parse_ref(text)? {
+            ValueRef::Str(s) if self.enum_values.is_empty() => Value::Str(self.shared(s)),
+            ValueRef::Str(s) => Value::Str(self.enum_text(s)),
+            other => other.to_value(),
+        })
+    }
+
+    /// The value of a cell's text with the text borrowed (nothing is allocated), or what
+    /// is wrong with it. An empty cell is null.
+    #[inline]
+    pub fn parse_ref<'t>(&self, text: &'t str) -> Result<ValueRef<'t>, String> {
         if text.is_empty() {
-            if self.ty.nullable {
-                return Ok(Value::Null);
-            }
-            return Err(format!(
-                "empty, but `{}` may not be null ({})",
-                self.name, self.ty
-            ));
+            return self.empty();
         }
         match &self.ty.ty {
-            Ty::Int => parse_int(text).map(Value::Int),
-            Ty::Decimal => parse_decimal(text).map(Value::Decimal),
-            Ty::Float => parse_float(text).map(Value::Float),
-            Ty::Bool => parse_bool(text).map(Value::Bool),
-            Ty::String => Ok(Value::Str(self.shared(text))),
-            Ty::Enum(_) => self.enum_value(text),
-            Ty::Date => parse_date(text).map(Value::Date),
-            Ty::DateTime => parse_datetime(text).map(Value::DateTime),
+            Ty::Int => parse_int(text).map(ValueRef::Int),
+            Ty::Decimal => parse_decimal(text).map(ValueRef::Decimal),
+            Ty::Float => parse_float(text).map(ValueRef::Float),
+            Ty::Bool => parse_bool(text).map(ValueRef::Bool),
+            Ty::String => Ok(ValueRef::Str(text)),
+            Ty::Enum(_) => self.check_enum(text).map(|()| ValueRef::Str(text)),
+            Ty::Date => parse_date(text).map(ValueRef::Date),
+            Ty::DateTime => parse_datetime(text).map(ValueRef::DateTime),
             Ty::Duration | Ty::Null | Ty::Error => Err(format!("`{}` has no data type", self.name)),
         }
+    }
+
+    /// The value of an empty cell: null, or an error when the field may not be null.
+    #[cold]
+    fn empty<'t>(&self) -> Result<ValueRef<'t>, String> {
+        if self.ty.nullable {
+            return Ok(ValueRef::Null);
+        }
+        Err(format!(
+            "empty, but `{}` may not be null ({})",
+            self.name, self.ty
+        ))
     }
 
     /// Whether the column holds text (a `string` or an `enum`).
@@ -76,11 +95,8 @@ impl CellParser {
     }
 
     /// Whether a cell's text would parse, without building its value.
-    pub fn check(&mut self, text: &str) -> Result<(), String> {
-        match self.ty.ty {
-            Ty::String if !text.is_empty() => Ok(()),
-            _ => self.parse(text).map(drop),
-        }
+    pub fn check(&self, text: &str) -> Result<(), String> {
+        self.parse_ref(text).map(drop)
     }
 
     fn shared(&mut self, text: &str) -> Arc<str> {
@@ -106,18 +122,27 @@ impl CellParser {
         s
     }
 
-    fn enum_value(&self, text: &str) -> Result<Value, String> {
-        match self.enum_values.iter().find(|v| ***v == *text) {
-            Some(v) => Ok(Value::Str(v.clone())),
-            None => {
-                let allowed: Vec<String> = self
-                    .enum_values
-                    .iter()
-                    .map(|v| format!("\"{v}\""))
-                    .collect();
-                Err(format!("`{text}` is not one of {}", allowed.join(", ")))
-            }
+    /// The shared text of a declared enum value.
+    fn enum_text(&self, text: &str) -> Arc<str> {
+        let found = self.enum_values.iter().find(|v| ***v == *text);
+        found.map_or_else(|| text.into(), Arc::clone)
+    }
+
+    fn check_enum(&self, text: &str) -> Result<(), String> {
+        if self.enum_values.iter().any(|v| **v == *text) {
+            return Ok(());
         }
+        self.not_enum(text)
+    }
+
+    #[cold]
+    fn not_enum(&self, text: &str) -> Result<(), String> {
+        let allowed: Vec<String> = self
+            .enum_values
+            .iter()
+            .map(|v| format!("\"{v}\""))
+            .collect();
+        Err(format!("`{text}` is not one of {}", allowed.join(", ")))
     }
 }
 
@@ -134,10 +159,17 @@ fn parse_int(text: &str) -> Result<i64, String> {
 
 /// A plain decimal: optional sign, digits, optional point and digits. No exponent,
 /// no thousands separators.
+#[inline]
 pub fn parse_decimal(text: &str) -> Result<Decimal, String> {
-    if let Some(d) = fast_decimal(text.as_bytes()) {
-        return Ok(d);
+    match fast_decimal(text.as_bytes()) {
+        Some(d) => Ok(d),
+        None => parse_other_decimal(text),
     }
+}
+
+/// [`parse_decimal`] of the numbers that [`fast_decimal`] does not read.
+#[cold]
+fn parse_other_decimal(text: &str) -> Result<Decimal, String> {
     let body = text.strip_prefix(['-', '+']).unwrap_or(text);
     let (whole, frac) = body.split_once('.').unwrap_or((body, ""));
     let plain = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
@@ -160,23 +192,31 @@ fn fast_decimal(b: &[u8]) -> Option<Decimal> {
         b'+' => (false, &b[1..]),
         _ => (false, b),
     };
-    let point = body.iter().position(|&c| c == b'.');
-    let (whole, frac) = match point {
-        Some(p) => (&body[..p], &body[p + 1..]),
-        None => (body, &body[..0]),
-    };
-    if whole.is_empty() || (point.is_some() && frac.is_empty()) || whole.len() + frac.len() > 18 {
+    if body.len() > 19 {
         return None;
     }
-    let mut digits = whole.iter().chain(frac);
-    let mantissa = digits.try_fold(0i64, |n, &c| {
-        c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
-    })?;
+    // At most 19 digits: no overflow in 64 unsigned bits.
+    let mut mantissa = 0u64;
+    let mut point = None;
+    for (i, &c) in body.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => mantissa = mantissa * 10 + u64::from(c - b'0'),
+            b'.' if point.is_none() => point = Some(i),
+            _ => return None,
+        }
+    }
+    let digits = body.len() - usize::from(point.is_some());
+    let scale = point.map_or(0, |p| body.len() - p - 1);
+    if digits > 18 || point == Some(0) || (point.is_some() && scale == 0) || digits == 0 {
+        return None;
+    }
     if negative && mantissa == 0 {
         return None;
     }
+    // At most 18 digits: the mantissa fits in 63 bits.
+    let mantissa = mantissa as i64;
     let mantissa = if negative { -mantissa } else { mantissa };
-    Some(Decimal::new(mantissa, frac.len() as u32))
+    Some(Decimal::new(mantissa, scale as u32))
 }
 
 /// A finite float, written with digits, an optional sign, point and exponent. `NaN` and
@@ -229,10 +269,17 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
 
 /// ISO 8601: `YYYY-MM-DDTHH:MM[:SS[.fff]]`, optionally with `Z` or `±HH:MM` (converted to
 /// UTC). A space may stand for the `T`; a bare date is that day's 00:00:00.
+#[inline]
 pub fn parse_datetime(text: &str) -> Result<NaiveDateTime, String> {
-    if let Some(dt) = fast_datetime(text.as_bytes()) {
-        return Ok(dt);
+    match fast_datetime(text.as_bytes()) {
+        Some(dt) => Ok(dt),
+        None => parse_other_datetime(text),
     }
+}
+
+/// [`parse_datetime`] of the forms that [`fast_datetime`] does not read.
+#[cold]
+fn parse_other_datetime(text: &str) -> Result<NaiveDateTime, String> {
     let bad =
         || format!("`{text}` is not a datetime (YYYY-MM-DDTHH:MM:SS, optionally with an offset)");
     let Some(dt) = general_datetime(text) else {
@@ -298,17 +345,29 @@ fn fast_datetime(b: &[u8]) -> Option<NaiveDateTime> {
     {
         return None;
     }
+    let year = two_digits(b[0], b[1])? * 100 + two_digits(b[2], b[3])?;
     let date = NaiveDate::from_ymd_opt(
-        digits(&b[0..4])? as i32,
-        digits(&b[5..7])?,
-        digits(&b[8..10])?,
+        year as i32,
+        two_digits(b[5], b[6])?,
+        two_digits(b[8], b[9])?,
     )?;
-    let time = NaiveTime::from_hms_opt(
-        digits(&b[11..13])?,
-        digits(&b[14..16])?,
-        digits(&b[17..19])?,
-    )?;
+    let (hour, minute, second) = (
+        two_digits(b[11], b[12])?,
+        two_digits(b[14], b[15])?,
+        two_digits(b[17], b[18])?,
+    );
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let time =
+        NaiveTime::from_num_seconds_from_midnight_opt(hour * 3600 + minute * 60 + second, 0)?;
     Some(date.and_time(time))
+}
+
+/// The number two ASCII digits write.
+fn two_digits(tens: u8, ones: u8) -> Option<u32> {
+    let (tens, ones) = (tens.wrapping_sub(b'0'), ones.wrapping_sub(b'0'));
+    (tens < 10 && ones < 10).then_some(u32::from(tens) * 10 + u32::from(ones))
 }
 
 fn digits(b: &[u8]) -> Option<u32> {
@@ -320,6 +379,38 @@ fn digits(b: &[u8]) -> Option<u32> {
 #[cfg(test)]
 mod decimal_tests {
     use super::*;
+
+    #[test]
+    fn the_fast_datetime_path_reads_exactly_what_the_general_parser_reads() {
+        let cases = [
+            "2026-06-30T23:59:59",
+            "2026-06-30 00:00:00",
+            "2024-02-29T12:30:01",
+            "0001-01-01T00:00:00",
+            "9999-12-31T23:59:59",
+        ];
+        for text in cases {
+            let fast = fast_datetime(text.as_bytes());
+            assert!(fast.is_some(), "{text} should take the fast path");
+            assert_eq!(fast, general_datetime(text), "{text}");
+        }
+        let others = [
+            "2026-06-30T24:00:00",
+            "2026-06-30T23:60:00",
+            "2026-06-30T23:59:60",
+            "2025-02-29T00:00:00",
+            "2026-13-01T00:00:00",
+            "2026-00-10T00:00:00",
+            "2026-06-00T00:00:00",
+            "2026-06-3OT00:00:00",
+            "2026-06-30X00:00:00",
+            "2026-06-30T00:00:00Z",
+            "+026-06-30T00:00:00",
+        ];
+        for text in others {
+            assert_eq!(fast_datetime(text.as_bytes()), None, "{text}");
+        }
+    }
 
     #[test]
     fn the_fast_decimal_path_reads_exactly_what_the_general_parser_reads() {
@@ -336,6 +427,11 @@ mod decimal_tests {
             "123456789012345678",
             "12345678901234567.8",
             "1234567890123456789",
+            "9999999999999999999",
+            "999999999999999999",
+            "-999999999999999999",
+            "0.5",
+            "-0.5",
         ];
         for text in cases {
             let general = Decimal::from_str_exact(text).map(|d| (d, d.scale(), d.to_string()));
@@ -345,7 +441,9 @@ mod decimal_tests {
                 None => assert!(text.len() > 18, "{text} should take the fast path"),
             }
         }
-        for text in ["-0.0", "1.", ".5", "1e5", "1,5", "", "-", "1.2.3"] {
+        for text in [
+            "-0.0", "1.", ".5", "1e5", "1,5", "", "-", "1.2.3", "+", "-.", "1-2", ".",
+        ] {
             assert_eq!(fast_decimal(text.as_bytes()), None, "{text}");
         }
     }
