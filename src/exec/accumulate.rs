@@ -13,7 +13,6 @@ use super::column::Column;
 use super::error::RunError;
 use super::mode::ModeCounts;
 use super::value::{Value, compare, decimal_to_f64, total_order};
-use super::value_ref::{ValueRef, compare_refs, total_order_refs};
 use crate::check::hir::{AggFunc, Aggregate};
 use crate::check::types::Ty;
 
@@ -179,7 +178,7 @@ impl Accumulator {
     pub fn add(
         &mut self,
         slot: usize,
-        value: ValueRef,
+        value: &Value,
         time: Option<NaiveDateTime>,
     ) -> Result<(), Overflowed> {
         if value.is_null() && !matches!(self, Accumulator::Count(_) | Accumulator::Exists(_)) {
@@ -189,10 +188,8 @@ impl Accumulator {
             Accumulator::Count(counts) => counts[slot] += 1,
             Accumulator::Exists(seen) => seen[slot] = true,
             Accumulator::SumInt(sums) => {
-                let ValueRef::Int(n) = value else {
-                    return Ok(());
-                };
-                sums[slot] = sums[slot].checked_add(n).ok_or(Overflowed)?;
+                let Value::Int(n) = value else { return Ok(()) };
+                sums[slot] = sums[slot].checked_add(*n).ok_or(Overflowed)?;
             }
             Accumulator::SumDecimal(sums) => {
                 let d = value.as_decimal().unwrap_or_default();
@@ -211,17 +208,16 @@ impl Accumulator {
                 *n += 1;
             }
             Accumulator::Extreme(best, want) => {
-                if best[slot].is_null() || compare_refs(value, (&best[slot]).into()) == Some(*want)
-                {
-                    best[slot] = value.to_value();
+                if best[slot].is_null() || compare(value, &best[slot]) == Some(*want) {
+                    best[slot] = value.clone();
                 }
             }
             Accumulator::Distinct(seen) => {
                 if !seen[slot]
                     .iter()
-                    .any(|v| compare_refs(v.into(), value) == Some(Ordering::Equal))
+                    .any(|v| compare(v, value) == Some(Ordering::Equal))
                 {
-                    seen[slot].push(value.to_value());
+                    seen[slot].push(value.clone());
                 }
             }
             Accumulator::Mode(counts) => counts.add(slot, value, 1),
@@ -230,12 +226,12 @@ impl Accumulator {
                 let better = match &kept[slot] {
                     None => true,
                     Some((t, v)) => match time.cmp(t) {
-                        Ordering::Equal => total_order_refs(value, v.into()) == Ordering::Less,
+                        Ordering::Equal => total_order(value, v) == Ordering::Less,
                         ord => ord == *want,
                     },
                 };
                 if better {
-                    kept[slot] = Some((time, value.to_value()));
+                    kept[slot] = Some((time, value.clone()));
                 }
             }
         }

@@ -2,12 +2,13 @@
 //!
 //! Most filters compare an event field with constants (`ordered_at > as_of - 365 days`
 //! once folded, `channel in ["app", "mini_program"]`). Those are tested directly against
-//! the event's borrowed values, without walking the expression tree or building values;
-//! anything else is evaluated by [`World::eval`] on a [`Row`] that holds the event.
+//! the event's values, without walking the expression tree or building values; anything
+//! else is evaluated by [`World::eval`].
+
+use std::cmp::Ordering;
 
 use super::eval::{Overflow, Row, World, op_holds};
-use super::value::{Value, total_order};
-use super::value_ref::{ValueRef, compare_refs, equal_refs};
+use super::value::{Value, compare};
 use crate::check::hir::{TExpr, TExprKind};
 use crate::syntax::ast::BinaryOp;
 
@@ -53,58 +54,28 @@ impl<'e> Filter<'e> {
         }
     }
 
-    /// Whether the condition is true for an event (one value per field); `row` holds the
-    /// same event as values, for the conditions evaluated as written (see
-    /// [`Filter::needs_row`]).
-    pub fn holds(
-        &self,
-        world: &World,
-        event: &[ValueRef],
-        row: &mut Row,
-    ) -> Result<bool, Overflow> {
+    /// Whether the condition is true for the row's current event.
+    pub fn holds(&self, world: &World, row: &mut Row) -> Result<bool, Overflow> {
         Ok(match self {
             Filter::Compare(f, op, c) => {
-                compare_refs(event[*f], c.into()).is_some_and(|ord| op_holds(*op, ord))
+                compare(&row.event[*f], c).is_some_and(|ord| op_holds(*op, ord))
             }
             Filter::In(f, values, negated) => {
-                let v = event[*f];
-                !v.is_null() && values.iter().any(|w| equal_refs(v, w.into())) != *negated
+                let v = &row.event[*f];
+                !v.is_null() && values.iter().any(|w| equal(v, w)) != *negated
             }
-            Filter::And(a, b) => a.holds(world, event, row)? && b.holds(world, event, row)?,
-            Filter::Or(a, b) => a.holds(world, event, row)? || b.holds(world, event, row)?,
+            Filter::And(a, b) => a.holds(world, row)? && b.holds(world, row)?,
+            Filter::Or(a, b) => a.holds(world, row)? || b.holds(world, row)?,
             Filter::Expr(e) => world.eval(e, row)?.holds(),
         })
     }
+}
 
-    /// Whether two filters are the same condition (so that an event's verdict on one is
-    /// its verdict on the other).
-    pub fn same(&self, other: &Filter) -> bool {
-        match (self, other) {
-            (Filter::Compare(f, op, c), Filter::Compare(g, op2, d)) => {
-                f == g && op == op2 && same_constant(c, d)
-            }
-            (Filter::In(f, xs, negated), Filter::In(g, ys, negated2)) => {
-                f == g
-                    && negated == negated2
-                    && xs.len() == ys.len()
-                    && xs.iter().zip(ys).all(|(x, y)| same_constant(x, y))
-            }
-            (Filter::And(a, b), Filter::And(c, d)) | (Filter::Or(a, b), Filter::Or(c, d)) => {
-                a.same(c) && b.same(d)
-            }
-            (Filter::Expr(e), Filter::Expr(f)) => std::ptr::eq(*e, *f),
-            _ => false,
-        }
-    }
-
-    /// Whether some part of the condition is evaluated as written, on a [`Row`] that must
-    /// hold the event's values.
-    pub fn needs_row(&self) -> bool {
-        match self {
-            Filter::Compare(..) | Filter::In(..) => false,
-            Filter::And(a, b) | Filter::Or(a, b) => a.needs_row() || b.needs_row(),
-            Filter::Expr(_) => true,
-        }
+/// Whether two non-null values are equal (texts by length first, without ordering them).
+fn equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Str(x), Value::Str(y)) => x == y,
+        _ => compare(a, b) == Some(Ordering::Equal),
     }
 }
 
@@ -117,10 +88,4 @@ fn constants(items: &[TExpr]) -> Option<Vec<Value>> {
             _ => None,
         })
         .collect()
-}
-
-/// Whether two constants are the same value of the same kind.
-fn same_constant(a: &Value, b: &Value) -> bool {
-    std::mem::discriminant(a) == std::mem::discriminant(b)
-        && total_order(a, b) == std::cmp::Ordering::Equal
 }

@@ -22,7 +22,6 @@ mod progress;
 pub mod read;
 mod stream;
 mod value;
-mod value_ref;
 pub mod write;
 
 use std::sync::Arc;

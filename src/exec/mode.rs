@@ -10,10 +10,9 @@ use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 use super::value::{Value, total_order};
-use super::value_ref::ValueRef;
 
-/// A value that is not text as a hash key: equal values (by the language's equality)
-/// give equal keys (decimals are normalized, so `1.0` and `1.00` are one key).
+/// A value as a hash key: equal values (by the language's equality) give equal keys
+/// (decimals are normalized, so `1.0` and `1.00` are one key).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
     Null,
@@ -21,25 +20,25 @@ enum Key {
     Int(i64),
     Decimal(Decimal),
     Float(u64),
+    Str(Arc<str>),
     Date(chrono::NaiveDate),
     DateTime(chrono::NaiveDateTime),
     Duration(i64, u8),
 }
 
-impl Key {
-    /// The key of a value, or its text (texts are looked up by their text).
-    fn of(v: ValueRef<'_>) -> Result<Key, &str> {
-        Ok(match v {
-            ValueRef::Str(text) => return Err(text),
-            ValueRef::Null => Key::Null,
-            ValueRef::Bool(b) => Key::Bool(b),
-            ValueRef::Int(n) => Key::Int(n),
-            ValueRef::Decimal(d) => Key::Decimal(d.normalize()),
-            ValueRef::Float(f) => Key::Float(if f == 0.0 { 0 } else { f.to_bits() }),
-            ValueRef::Date(d) => Key::Date(d),
-            ValueRef::DateTime(dt) => Key::DateTime(dt),
-            ValueRef::Duration(n, u) => Key::Duration(n, u as u8),
-        })
+impl From<&Value> for Key {
+    fn from(v: &Value) -> Key {
+        match v {
+            Value::Null => Key::Null,
+            Value::Bool(b) => Key::Bool(*b),
+            Value::Int(n) => Key::Int(*n),
+            Value::Decimal(d) => Key::Decimal(d.normalize()),
+            Value::Float(f) => Key::Float(if *f == 0.0 { 0 } else { f.to_bits() }),
+            Value::Str(s) => Key::Str(s.clone()),
+            Value::Date(d) => Key::Date(*d),
+            Value::DateTime(dt) => Key::DateTime(*dt),
+            Value::Duration(n, u) => Key::Duration(*n, *u as u8),
+        }
     }
 }
 
@@ -47,10 +46,12 @@ impl Key {
 #[derive(Debug, Default)]
 pub struct ModeCounts {
     values: Vec<Value>,
-    /// The ids of the texts in `values`, by their text.
-    texts: FxHashMap<Arc<str>, u32>,
-    /// The ids of the other values in `values`.
-    others: FxHashMap<Key, u32>,
+    ids: FxHashMap<Key, u32>,
+    /// The ids of the strings in `values` by the address of their text. A reader shares
+    /// the text of repeated strings, so most events find their id here without hashing
+    /// the text. (Only strings held in `values` are here: their address cannot be reused
+    /// while they are.)
+    by_address: FxHashMap<usize, u32>,
     counts: Counts,
 }
 
@@ -141,35 +142,27 @@ impl ModeCounts {
         }
     }
 
-    fn id(&mut self, value: ValueRef) -> u32 {
-        match Key::of(value) {
-            Ok(key) => match self.others.get(&key) {
-                Some(&id) => id,
-                None => {
-                    let id = self.new_id(value.to_value());
-                    self.others.insert(key, id);
-                    id
-                }
-            },
-            Err(text) => match self.texts.get(text) {
-                Some(&id) => id,
-                None => {
-                    let text: Arc<str> = text.into();
-                    let id = self.new_id(Value::Str(text.clone()));
-                    self.texts.insert(text, id);
-                    id
-                }
-            },
+    fn id(&mut self, value: &Value) -> u32 {
+        if let Value::Str(text) = value
+            && let Some(&id) = self.by_address.get(&address(text))
+        {
+            return id;
         }
-    }
-
-    fn new_id(&mut self, value: Value) -> u32 {
-        self.values.push(value);
-        self.values.len() as u32 - 1
+        let key = Key::from(value);
+        if let Some(&id) = self.ids.get(&key) {
+            return id;
+        }
+        let id = self.values.len() as u32;
+        if let Value::Str(text) = value {
+            self.by_address.insert(address(text), id);
+        }
+        self.values.push(value.clone());
+        self.ids.insert(key, id);
+        id
     }
 
     /// Counts `n` more occurrences of `value` for the entity in `slot`.
-    pub fn add(&mut self, slot: usize, value: ValueRef, n: u32) {
+    pub fn add(&mut self, slot: usize, value: &Value, n: u32) {
         let id = self.id(value);
         if !self.counts.add(slot, id, n) {
             self.counts.widen();
@@ -184,7 +177,7 @@ impl ModeCounts {
         later.counts.for_each_slot(|pairs| {
             let slot = slots.next().copied().unwrap_or_default() as usize;
             for &(id, n) in pairs {
-                self.add(slot, (&later.values[id as usize]).into(), n);
+                self.add(slot, &later.values[id as usize], n);
             }
         });
     }
@@ -203,6 +196,11 @@ impl ModeCounts {
     }
 }
 
+/// Where a string's text lies in memory.
+fn address(text: &Arc<str>) -> usize {
+    Arc::as_ptr(text).cast::<u8>() as usize
+}
+
 fn order(values: &[Value], a: u32, b: u32) -> Ordering {
     total_order(&values[a as usize], &values[b as usize])
 }
@@ -211,8 +209,8 @@ fn order(values: &[Value], a: u32, b: u32) -> Ordering {
 mod tests {
     use super::*;
 
-    fn text(s: &str) -> ValueRef<'_> {
-        ValueRef::Str(s)
+    fn text(s: &str) -> Value {
+        Value::Str(s.into())
     }
 
     #[test]
@@ -221,28 +219,22 @@ mod tests {
         counts.grow();
         counts.grow();
         for v in ["tea", "fruit", "tea", "fruit", "wine"] {
-            counts.add(0, text(v), 1);
+            counts.add(0, &text(v), 1);
         }
-        counts.add(1, text("wine"), 2);
+        counts.add(1, &text("wine"), 2);
         let result: Vec<String> = counts.finish().iter().map(Value::text).collect();
         assert_eq!(result, ["fruit", "wine"]);
     }
 
     #[test]
-    fn equal_texts_count_as_one_value() {
+    fn equal_strings_at_different_addresses_count_as_one_value() {
         let mut counts = ModeCounts::default();
         counts.grow();
-        let shared = Value::Str("tea".into());
-        for v in [
-            (&shared).into(),
-            text("tea"),
-            (&shared).into(),
-            text("wine"),
-            text("wine"),
-        ] {
+        let shared = text("tea");
+        for v in [&shared, &text("tea"), &shared, &text("wine"), &text("wine")] {
             counts.add(0, v, 1);
         }
-        counts.add(0, text("wine"), 2);
+        counts.add(0, &text("wine"), 2);
         assert_eq!(counts.values.len(), 2);
         let result: Vec<String> = counts.finish().iter().map(Value::text).collect();
         assert_eq!(result, ["wine"]);
@@ -255,15 +247,15 @@ mod tests {
         counts.grow();
         // Slot 0: 300 distinct values (ids past 255), the last seen twice.
         for i in 0..300 {
-            counts.add(0, ValueRef::Int(i), 1);
+            counts.add(0, &Value::Int(i), 1);
         }
-        counts.add(0, ValueRef::Int(299), 1);
+        counts.add(0, &Value::Int(299), 1);
         // Slot 1: a count past 2^24, merged in from a later part.
-        counts.add(1, ValueRef::Int(7), 3);
+        counts.add(1, &Value::Int(7), 3);
         let mut later = ModeCounts::default();
         later.grow();
-        later.add(0, ValueRef::Int(8), NARROW_COUNT);
-        later.add(0, ValueRef::Int(7), NARROW_COUNT - 1);
+        later.add(0, &Value::Int(8), NARROW_COUNT);
+        later.add(0, &Value::Int(7), NARROW_COUNT - 1);
         counts.merge(later, &[1]);
         assert!(matches!(counts.counts, Counts::Wide(_)));
         let result: Vec<String> = counts.finish().iter().map(Value::text).collect();

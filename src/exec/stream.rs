@@ -13,9 +13,8 @@ use super::load::{RejectSink, in_parts};
 use super::parallel::concat_batches;
 use super::population;
 use super::progress::Progress;
-use super::read::{self, CellRows, RowProblem, RowReader, RowRefs, Source};
+use super::read::{self, RowProblem, RowReader, Source};
 use super::value::Value;
-use super::value_ref::ValueRef;
 use crate::check::hir::{Hir, PopId, TExpr, TExprKind};
 use crate::check::types::Ty;
 use crate::plan::{Stage, StreamPass};
@@ -216,156 +215,97 @@ struct Feeder<'a, 'w> {
     keep: usize,
 }
 
-impl<'a> Feeder<'a, '_> {
-    /// Reads every row of `reader`, feeding each event that passes a filter to its
-    /// aggregates. Values are borrowed from the reader's text when it can
-    /// ([`CellRows`]) and no filter needs the event as values.
+impl Feeder<'_, '_> {
+    /// Reads every row of `reader`, feeding each event that passes a filter to its aggregates.
     fn feed(&self, reader: &mut dyn RowReader) -> Result<Part, RunError> {
-        let mut feeding = self.start();
-        match reader.as_cell_rows() {
-            Some(cells) if !feeding.needs_row => self.feed_cells(cells, &mut feeding)?,
-            _ => self.feed_values(reader, &mut feeding)?,
-        }
-        Ok(feeding.part)
-    }
-
-    /// Reads a reader that parses borrowed values.
-    fn feed_cells(&self, reader: &mut dyn CellRows, feeding: &mut Feeding) -> Result<(), RunError> {
-        let s = &self.world.program().streams[self.pass.stream];
-        let store = self.stored_fields(feeding.key_is_text);
-        while let Some(line) = reader.next_split()? {
-            feeding.count_row(self, reader.position());
-            let mut event = RowRefs::new();
-            if let Err(problem) = reader.parse_cells(line, &store, &mut event) {
-                feeding.reject(problem, self.keep);
-                continue;
-            }
-            let entity = match reader.cell_text(s.key_field) {
-                Some(text) if feeding.key_is_text => feeding.keys.find(text, self.index),
-                _ => feeding.keys.find_value(event[s.key_field], self.index),
-            };
-            self.offer(feeding, entity, &event)?;
-        }
-        self.report(reader.position(), feeding.reported);
-        Ok(())
-    }
-
-    /// Reads a reader that parses values (and feeds filters that need them as values).
-    fn feed_values(
-        &self,
-        reader: &mut dyn RowReader,
-        feeding: &mut Feeding,
-    ) -> Result<(), RunError> {
-        let s = &self.world.program().streams[self.pass.stream];
-        reader.store_only(&self.stored_fields(feeding.key_is_text));
-        let mut values = vec![Value::Null; s.record.fields.len()];
-        while let Some(result) = reader.next_row(&mut values)? {
-            feeding.count_row(self, reader.position());
-            if let Err(problem) = result {
-                feeding.reject(problem, self.keep);
-                continue;
-            }
-            let entity = match reader.cell_text(s.key_field) {
-                Some(text) if feeding.key_is_text => feeding.keys.find(text, self.index),
-                _ => feeding
-                    .keys
-                    .find_value((&values[s.key_field]).into(), self.index),
-            };
-            if feeding.needs_row {
-                feeding.row.event.clone_from(&values);
-            }
-            let event: RowRefs = values.iter().map(ValueRef::from).collect();
-            self.offer(feeding, entity, &event)?;
-        }
-        self.report(reader.position(), feeding.reported);
-        Ok(())
-    }
-
-    /// A part with nothing read yet.
-    fn start(&self) -> Feeding<'a> {
         let hir = self.world.program();
         let s = &hir.streams[self.pass.stream];
-        let mut filters: Vec<Filter> = Vec::new();
-        let filter_of = (self.pass.aggregates.iter())
-            .map(|&a| {
-                let filter = Filter::compile(hir.aggregates[a].filter.as_ref()?);
-                Some(match filters.iter().position(|f| f.same(&filter)) {
-                    Some(i) => i,
-                    None => {
-                        filters.push(filter);
-                        filters.len() - 1
-                    }
-                })
-            })
-            .collect();
-        let needs_row = filters.iter().any(Filter::needs_row);
-        Feeding {
-            part: Part {
-                state: PassState::new(self.accumulators(), self.index.count()),
-                counts: FileCounts::default(),
-                problems: Vec::new(),
-                lines: 0,
-            },
-            verdicts: vec![None; filters.len()],
-            filters,
-            filter_of,
-            needs_row,
-            row: Row::new(hir, usize::MAX),
-            key_is_text: matches!(s.record.fields[s.key_field].ty.ty, Ty::String),
-            keys: KeyCache::default(),
-            reported: 0,
-        }
-    }
-
-    /// Counts one event of `entity` (`None`: no such entity) and feeds it to each
-    /// aggregate whose filter it passes.
-    fn offer(
-        &self,
-        feeding: &mut Feeding,
-        entity: Option<usize>,
-        event: &[ValueRef],
-    ) -> Result<(), RunError> {
-        let hir = self.world.program();
-        let s = &hir.streams[self.pass.stream];
-        let counts = &mut feeding.part.counts;
-        let time = s.time_field.map(|t| event[t]);
-        let after_as_of = time
-            .and_then(ValueRef::as_date)
-            .is_some_and(|d| d > self.world.as_of);
-        counts.after_as_of += u64::from(after_as_of);
-        let Some(entity) = entity else {
-            counts.orphans += 1;
-            counts.orphans_after_as_of += u64::from(after_as_of);
-            return Ok(());
+        let mut part = Part {
+            state: PassState::new(self.accumulators(), self.index.count()),
+            counts: FileCounts::default(),
+            problems: Vec::new(),
+            lines: 0,
         };
-        if after_as_of {
-            return Ok(());
-        }
-        counts.used += 1;
-        if feeding.needs_row && feeding.row.entity != entity {
-            feeding.row.reset(entity);
-        }
-        let time = time.and_then(ValueRef::as_datetime);
-        let state = &mut feeding.part.state;
-        let slot = state.slot(entity);
-        let aggregates = state.accumulators.iter_mut().zip(&self.pass.aggregates);
-        feeding.verdicts.fill(None);
-        for ((acc, &a), filter) in aggregates.zip(&feeding.filter_of) {
-            if let &Some(f) = filter {
-                let verdict = match feeding.verdicts[f] {
-                    Some(verdict) => verdict,
-                    None => feeding.filters[f].holds(self.world, event, &mut feeding.row)?,
-                };
-                feeding.verdicts[f] = Some(verdict);
-                if !verdict {
+        let filters: Vec<Option<Filter>> = self
+            .pass
+            .aggregates
+            .iter()
+            .map(|&a| hir.aggregates[a].filter.as_ref().map(Filter::compile))
+            .collect();
+        let key_is_text = matches!(s.record.fields[s.key_field].ty.ty, Ty::String);
+        reader.store_only(&self.stored_fields(key_is_text));
+        let mut row = Row::new(hir, usize::MAX);
+        row.event = vec![Value::Null; s.record.fields.len()];
+        let mut key_text = String::new();
+        let mut last: (String, Option<usize>) = (String::new(), None);
+        let mut reported = 0;
+        while let Some(result) = reader.next_row(&mut row.event)? {
+            part.counts.read += 1;
+            if part.counts.read.is_multiple_of(PROGRESS_EVERY) {
+                reported = self.report(reader.position(), reported);
+            }
+            if let Err(problem) = result {
+                part.counts.rejects += 1;
+                if part.problems.len() < self.keep {
+                    part.problems.push(problem);
+                }
+                continue;
+            }
+            let time = s.time_field.map(|t| &row.event[t]);
+            let after_as_of = time
+                .and_then(Value::as_date)
+                .is_some_and(|d| d > self.world.as_of);
+            let time = time.and_then(Value::as_datetime);
+            let entity = match reader.cell_text(s.key_field) {
+                // Events are often grouped by entity, and in the entity file's order:
+                // the key of the row before, then the entity after it, are tried first.
+                Some(text) if key_is_text && text == last.0 => last.1,
+                Some(text) if key_is_text => {
+                    last.0.clear();
+                    last.0.push_str(text);
+                    let next = last.1.map_or(0, |e| e + 1);
+                    last.1 = match self.index.keys.get(next) {
+                        Some(key) if **key == *text => Some(next),
+                        _ => self.index.find(text),
+                    };
+                    last.1
+                }
+                _ => lookup(&row.event[s.key_field], self.index, &mut key_text),
+            };
+            if after_as_of {
+                part.counts.after_as_of += 1;
+            }
+            let Some(entity) = entity else {
+                part.counts.orphans += 1;
+                part.counts.orphans_after_as_of += u64::from(after_as_of);
+                continue;
+            };
+            if after_as_of {
+                continue;
+            }
+            part.counts.used += 1;
+            if row.entity != entity {
+                row.reset(entity);
+            }
+            let slot = part.state.slot(entity);
+            let aggregates = part
+                .state
+                .accumulators
+                .iter_mut()
+                .zip(&self.pass.aggregates);
+            for ((acc, &a), filter) in aggregates.zip(&filters) {
+                if let Some(filter) = filter
+                    && !filter.holds(self.world, &mut row)?
+                {
                     continue;
                 }
+                let agg = &hir.aggregates[a];
+                let value = agg.field.map_or(&Value::Null, |f| &row.event[f]);
+                acc.add(slot, value, time).map_err(|o| o.at(agg))?;
             }
-            let agg = &hir.aggregates[a];
-            let value = agg.field.map_or(ValueRef::Null, |f| event[f]);
-            acc.add(slot, value, time).map_err(|o| o.at(agg))?;
         }
-        Ok(())
+        self.report(reader.position(), reported);
+        Ok(part)
     }
 
     /// Which event fields the pass reads as values: the time, the aggregated fields and
@@ -420,77 +360,14 @@ fn per_entity(world: &World, expr: &TExpr, n: usize) -> Result<Vec<Value>, RunEr
     concat_batches(world, n, |batch| Ok(batch.eval(expr, &batch.all())?))
 }
 
-/// What feeding one part keeps between events.
-struct Feeding<'f> {
-    /// What the part read so far.
-    part: Part,
-    /// The distinct filters of the pass's aggregates.
-    filters: Vec<Filter<'f>>,
-    /// Each aggregate's filter, as an index in `filters` (aggregates with the same
-    /// condition share it, and it is tested once per event).
-    filter_of: Vec<Option<usize>>,
-    /// Whether the current event passes each filter, once tested.
-    verdicts: Vec<Option<bool>>,
-    /// Whether a filter is evaluated as written, on `row`.
-    needs_row: bool,
-    /// The entity and the current event as values, when `needs_row`.
-    row: Row,
-    /// Whether keys are text, looked up as written in the file.
-    key_is_text: bool,
-    /// The last key looked up.
-    keys: KeyCache,
-    /// The reader's position at the last progress report.
-    reported: u64,
-}
-
-impl Feeding<'_> {
-    /// Counts a row read, reporting progress now and then.
-    fn count_row(&mut self, feeder: &Feeder, position: u64) {
-        self.part.counts.read += 1;
-        if self.part.counts.read.is_multiple_of(PROGRESS_EVERY) {
-            self.reported = feeder.report(position, self.reported);
-        }
-    }
-
-    /// Counts a bad row, keeping its problem while the part keeps fewer than `keep`.
-    fn reject(&mut self, problem: RowProblem, keep: usize) {
-        self.part.counts.rejects += 1;
-        if self.part.problems.len() < keep {
-            self.part.problems.push(problem);
-        }
-    }
-}
-
-/// Entity lookups by key, remembering the last: events are often grouped by entity, and
-/// in the entity file's order, so the key of the row before, then the entity after it,
-/// are tried first.
-#[derive(Default)]
-struct KeyCache {
-    text: String,
-    entity: Option<usize>,
-}
-
-impl KeyCache {
-    /// The entity of a key's text.
-    fn find(&mut self, text: &str, index: Keys) -> Option<usize> {
-        if text == self.text {
-            return self.entity;
-        }
-        self.text.clear();
-        self.text.push_str(text);
-        let next = self.entity.map_or(0, |e| e + 1);
-        self.entity = match index.keys.get(next) {
-            Some(key) if **key == *text => Some(next),
-            _ => index.find(text),
-        };
-        self.entity
-    }
-
-    /// The entity of a key that is not text (or not read as written): its text is looked up.
-    fn find_value(&mut self, key: ValueRef, index: Keys) -> Option<usize> {
-        match key {
-            ValueRef::Str(text) => self.find(text, index),
-            other => self.find(&other.to_value().text(), index),
+/// The entity index of an event's key.
+fn lookup(key: &Value, index: Keys, buffer: &mut String) -> Option<usize> {
+    match key {
+        Value::Str(s) => index.find(s),
+        other => {
+            buffer.clear();
+            other.write_text(buffer);
+            index.find(buffer)
         }
     }
 }

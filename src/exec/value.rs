@@ -4,10 +4,9 @@ use std::cmp::Ordering;
 use std::fmt::Write;
 use std::sync::Arc;
 
-use chrono::{Days, Months, NaiveDate, NaiveDateTime};
+use chrono::{Days, Months, NaiveDate, NaiveDateTime, NaiveTime};
 use rust_decimal::Decimal;
 
-use super::value_ref::{ValueRef, compare_refs, total_order_refs};
 use crate::check::hir::Const;
 use crate::syntax::ast::DurationUnit;
 use crate::syntax::datetime_text;
@@ -57,22 +56,39 @@ impl Value {
 
     /// The value as an exact decimal, for int and decimal values.
     pub fn as_decimal(&self) -> Option<Decimal> {
-        ValueRef::from(self).as_decimal()
+        match self {
+            Value::Int(n) => Some(Decimal::from(*n)),
+            Value::Decimal(d) => Some(*d),
+            _ => None,
+        }
     }
 
     /// The value as a float, for numeric values.
     pub fn as_f64(&self) -> Option<f64> {
-        ValueRef::from(self).as_f64()
+        match self {
+            Value::Int(n) => Some(*n as f64),
+            Value::Decimal(d) => Some(decimal_to_f64(*d)),
+            Value::Float(f) => Some(*f),
+            _ => None,
+        }
     }
 
     /// The date part of a date or datetime.
     pub fn as_date(&self) -> Option<NaiveDate> {
-        ValueRef::from(self).as_date()
+        match self {
+            Value::Date(d) => Some(*d),
+            Value::DateTime(dt) => Some(dt.date()),
+            _ => None,
+        }
     }
 
     /// A date or datetime as a datetime (a date is that day's 00:00:00).
     pub fn as_datetime(&self) -> Option<NaiveDateTime> {
-        ValueRef::from(self).as_datetime()
+        match self {
+            Value::Date(d) => Some(d.and_time(NaiveTime::MIN)),
+            Value::DateTime(dt) => Some(*dt),
+            _ => None,
+        }
     }
 
     /// Writes the value as it appears in output files (null is empty).
@@ -169,15 +185,45 @@ impl From<&Const> for Value {
 /// or the types do not compare (the checker rules that out).
 pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
     match (a, b) {
+        (Value::Null, _) | (_, Value::Null) => None,
+        (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
+        (Value::DateTime(x), Value::DateTime(y)) => Some(x.cmp(y)),
+        (Value::Decimal(x), Value::Decimal(y)) => Some(x.cmp(y)),
+        (Value::Int(_) | Value::Decimal(_), Value::Int(_) | Value::Decimal(_)) => {
+            Some(a.as_decimal()?.cmp(&b.as_decimal()?))
+        }
+        (Value::Float(_), _) | (_, Value::Float(_)) => a.as_f64()?.partial_cmp(&b.as_f64()?),
         (Value::Str(x), Value::Str(y)) if Arc::ptr_eq(x, y) => Some(Ordering::Equal),
-        _ => compare_refs(a.into(), b.into()),
+        (Value::Str(x), Value::Str(y)) => Some(x.as_bytes().cmp(y.as_bytes())),
+        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        (Value::Date(x), Value::Date(y)) => Some(x.cmp(y)),
+        (Value::Date(_) | Value::DateTime(_), Value::Date(_) | Value::DateTime(_)) => {
+            Some(a.as_datetime()?.cmp(&b.as_datetime()?))
+        }
+        _ => None,
     }
 }
 
 /// Total order for sorting and grouping: nulls first, then by [`compare`]; values of
 /// different kinds order by kind.
 pub fn total_order(a: &Value, b: &Value) -> Ordering {
-    total_order_refs(a.into(), b.into())
+    match (a, b) {
+        (Value::Null, Value::Null) => Ordering::Equal,
+        (Value::Null, _) => Ordering::Less,
+        (_, Value::Null) => Ordering::Greater,
+        _ => compare(a, b).unwrap_or_else(|| kind_rank(a).cmp(&kind_rank(b))),
+    }
+}
+
+fn kind_rank(v: &Value) -> u8 {
+    match v {
+        Value::Null => 0,
+        Value::Bool(_) => 1,
+        Value::Int(_) | Value::Decimal(_) | Value::Float(_) => 2,
+        Value::Str(_) => 3,
+        Value::Date(_) | Value::DateTime(_) => 4,
+        Value::Duration(..) => 5,
+    }
 }
 
 /// Shifts a date by a duration; months and years are calendar steps clamped to the

@@ -10,7 +10,6 @@ use rustc_hash::FxHashMap;
 use crate::check::hir::Field;
 use crate::check::types::{Ty, Type};
 use crate::exec::value::Value;
-use crate::exec::value_ref::ValueRef;
 
 /// How many distinct strings a column shares before new ones are allocated unshared.
 const STRING_CACHE_LIMIT: usize = 4096;
@@ -48,45 +47,27 @@ impl CellParser {
     }
 
     /// The value of a cell's text, or what is wrong with it. An empty cell is null.
-    /// Repeated strings share their text.
     pub fn parse(&mut self, text: &str) -> Result<Value, String> {
-        Ok(match self.parse_ref(text)? {
-            ValueRef::Str(s) if self.enum_values.is_empty() => Value::Str(self.shared(s)),
-            ValueRef::Str(s) => Value::Str(self.enum_text(s)),
-            other => other.to_value(),
-        })
-    }
-
-    /// The value of a cell's text with the text borrowed (nothing is allocated), or what
-    /// is wrong with it. An empty cell is null.
-    #[inline]
-    pub fn parse_ref<'t>(&self, text: &'t str) -> Result<ValueRef<'t>, String> {
         if text.is_empty() {
-            return self.empty();
+            if self.ty.nullable {
+                return Ok(Value::Null);
+            }
+            return Err(format!(
+                "empty, but `{}` may not be null ({})",
+                self.name, self.ty
+            ));
         }
         match &self.ty.ty {
-            Ty::Int => parse_int(text).map(ValueRef::Int),
-            Ty::Decimal => parse_decimal(text).map(ValueRef::Decimal),
-            Ty::Float => parse_float(text).map(ValueRef::Float),
-            Ty::Bool => parse_bool(text).map(ValueRef::Bool),
-            Ty::String => Ok(ValueRef::Str(text)),
-            Ty::Enum(_) => self.check_enum(text).map(|()| ValueRef::Str(text)),
-            Ty::Date => parse_date(text).map(ValueRef::Date),
-            Ty::DateTime => parse_datetime(text).map(ValueRef::DateTime),
+            Ty::Int => parse_int(text).map(Value::Int),
+            Ty::Decimal => parse_decimal(text).map(Value::Decimal),
+            Ty::Float => parse_float(text).map(Value::Float),
+            Ty::Bool => parse_bool(text).map(Value::Bool),
+            Ty::String => Ok(Value::Str(self.shared(text))),
+            Ty::Enum(_) => self.enum_value(text),
+            Ty::Date => parse_date(text).map(Value::Date),
+            Ty::DateTime => parse_datetime(text).map(Value::DateTime),
             Ty::Duration | Ty::Null | Ty::Error => Err(format!("`{}` has no data type", self.name)),
         }
-    }
-
-    /// The value of an empty cell: null, or an error when the field may not be null.
-    #[cold]
-    fn empty<'t>(&self) -> Result<ValueRef<'t>, String> {
-        if self.ty.nullable {
-            return Ok(ValueRef::Null);
-        }
-        Err(format!(
-            "empty, but `{}` may not be null ({})",
-            self.name, self.ty
-        ))
     }
 
     /// Whether the column holds text (a `string` or an `enum`).
@@ -95,8 +76,11 @@ impl CellParser {
     }
 
     /// Whether a cell's text would parse, without building its value.
-    pub fn check(&self, text: &str) -> Result<(), String> {
-        self.parse_ref(text).map(drop)
+    pub fn check(&mut self, text: &str) -> Result<(), String> {
+        match self.ty.ty {
+            Ty::String if !text.is_empty() => Ok(()),
+            _ => self.parse(text).map(drop),
+        }
     }
 
     fn shared(&mut self, text: &str) -> Arc<str> {
@@ -122,27 +106,18 @@ impl CellParser {
         s
     }
 
-    /// The shared text of a declared enum value.
-    fn enum_text(&self, text: &str) -> Arc<str> {
-        let found = self.enum_values.iter().find(|v| ***v == *text);
-        found.map_or_else(|| text.into(), Arc::clone)
-    }
-
-    fn check_enum(&self, text: &str) -> Result<(), String> {
-        if self.enum_values.iter().any(|v| **v == *text) {
-            return Ok(());
+    fn enum_value(&self, text: &str) -> Result<Value, String> {
+        match self.enum_values.iter().find(|v| ***v == *text) {
+            Some(v) => Ok(Value::Str(v.clone())),
+            None => {
+                let allowed: Vec<String> = self
+                    .enum_values
+                    .iter()
+                    .map(|v| format!("\"{v}\""))
+                    .collect();
+                Err(format!("`{text}` is not one of {}", allowed.join(", ")))
+            }
         }
-        self.not_enum(text)
-    }
-
-    #[cold]
-    fn not_enum(&self, text: &str) -> Result<(), String> {
-        let allowed: Vec<String> = self
-            .enum_values
-            .iter()
-            .map(|v| format!("\"{v}\""))
-            .collect();
-        Err(format!("`{text}` is not one of {}", allowed.join(", ")))
     }
 }
 

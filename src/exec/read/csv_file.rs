@@ -179,32 +179,18 @@ pub(super) fn parse_fields<'a>(
         let parsed = match text {
             Ok(text) if store => parser.parse(text).map(|v| *slot = v),
             Ok(text) => parser.check(text),
-            Err(_) => Err(NOT_UTF8.to_string()),
+            Err(_) => Err("the cell is not valid UTF-8".to_string()),
         };
         if let Err(problem) = parsed {
-            return Err(bad_cell(line, parser, text, problem));
+            return Err(RowProblem {
+                line,
+                column: parser.name.clone(),
+                value: text.map_or_else(escape_invalid_utf8, str::to_string),
+                problem,
+            });
         }
     }
     Ok(())
-}
-
-/// What is wrong with a cell that is not valid UTF-8.
-pub(super) const NOT_UTF8: &str = "the cell is not valid UTF-8";
-
-/// The problem of the row at `line` with a bad cell (its text, or its bytes when they are
-/// not valid UTF-8) in `parser`'s column.
-pub(super) fn bad_cell(
-    line: u64,
-    parser: &CellParser,
-    text: Result<&str, &[u8]>,
-    problem: String,
-) -> RowProblem {
-    RowProblem {
-        line,
-        column: parser.name.clone(),
-        value: text.map_or_else(escape_invalid_utf8, str::to_string),
-        problem,
-    }
 }
 
 /// The text of `bytes` with each byte that is not part of valid UTF-8 written `\xNN`

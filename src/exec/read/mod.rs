@@ -18,11 +18,8 @@ pub use csv_file::CsvReader;
 pub use plain_csv::PlainCsvReader;
 pub use split::split_csv;
 
-use smallvec::SmallVec;
-
 use super::error::RunError;
 use super::value::Value;
-use super::value_ref::ValueRef;
 use crate::check::hir::Field;
 
 /// What is wrong with one data row.
@@ -59,31 +56,6 @@ pub trait RowReader {
     fn position(&self) -> u64 {
         0
     }
-
-    /// The reader as [`CellRows`], when it can parse cells without allocating.
-    fn as_cell_rows(&mut self) -> Option<&mut dyn CellRows> {
-        None
-    }
-}
-
-/// One value per declared field of a row, borrowing its text from the reader.
-pub type RowRefs<'r> = SmallVec<[ValueRef<'r>; 16]>;
-
-/// A reader whose rows can be parsed into borrowed values ([`ValueRef`]): the event loop
-/// reads millions of rows and keeps few of their values, so it allocates nothing per row.
-pub trait CellRows: RowReader {
-    /// Moves to the next row, split into cells: its line, or `None` at the end.
-    fn next_split(&mut self) -> Result<Option<u64>, RunError>;
-
-    /// Pushes to `values` (empty) the values of the row at `line` (the one last split)
-    /// for the fields marked in `store`, null for the others, whose cells are only
-    /// checked; or says what is wrong with the row (as [`RowReader::next_row`] does).
-    fn parse_cells<'r>(
-        &'r self,
-        line: u64,
-        store: &[bool],
-        values: &mut RowRefs<'r>,
-    ) -> Result<(), RowProblem>;
 }
 
 /// Where the rows of the entity or an events stream come from.

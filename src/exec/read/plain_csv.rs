@@ -14,12 +14,11 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use super::cell::CellParser;
-use super::csv_file::{CsvReader, NOT_UTF8, bad_cell, cell_count_problem, io_error, parse_fields};
-use super::{CellRows, RowProblem, RowReader, RowRefs};
+use super::csv_file::{CsvReader, cell_count_problem, io_error, parse_fields};
+use super::{RowProblem, RowReader};
 use crate::check::hir::Field;
 use crate::exec::error::RunError;
 use crate::exec::value::Value;
-use crate::exec::value_ref::ValueRef;
 
 /// How many bytes are read from the file at a time (a longer line is read in several).
 const BLOCK_BYTES: usize = 1 << 20;
@@ -126,19 +125,6 @@ impl PlainCsvReader {
         })
     }
 
-    /// Moves to the next data row and splits it; its line, or `None` at the end.
-    fn split_next(&mut self) -> Result<Option<u64>, RunError> {
-        if self.header_ahead {
-            self.header_ahead = false;
-            self.advance()?;
-        }
-        let Some(line) = self.advance()? else {
-            return Ok(None);
-        };
-        self.split_cells(line)?;
-        Ok(Some(line))
-    }
-
     /// Parses the declared fields of the row at `line` into `row`.
     fn parse_row(&mut self, line: u64, row: &mut [Value]) -> Result<(), RowProblem> {
         let ends = &self.cell_ends;
@@ -206,49 +192,15 @@ impl RowReader for PlainCsvReader {
     }
 
     fn next_row(&mut self, row: &mut [Value]) -> Result<Option<Result<u64, RowProblem>>, RunError> {
-        let Some(line) = self.split_next()? else {
+        if self.header_ahead {
+            self.header_ahead = false;
+            self.advance()?;
+        }
+        let Some(line) = self.advance()? else {
             return Ok(None);
         };
+        self.split_cells(line)?;
         Ok(Some(self.parse_row(line, row).map(|()| line)))
-    }
-
-    fn as_cell_rows(&mut self) -> Option<&mut dyn CellRows> {
-        Some(self)
-    }
-}
-
-impl CellRows for PlainCsvReader {
-    fn next_split(&mut self) -> Result<Option<u64>, RunError> {
-        self.split_next()
-    }
-
-    fn parse_cells<'r>(
-        &'r self,
-        line: u64,
-        store: &[bool],
-        values: &mut RowRefs<'r>,
-    ) -> Result<(), RowProblem> {
-        let row = self.rows.text(self.row.clone());
-        for ((i, parser), &store) in self.columns.iter().zip(store) {
-            let cell = cell_range(&self.cell_ends, *i).unwrap_or_default();
-            let text = match row {
-                Ok(row) => Ok(row.get(cell).unwrap_or_default()),
-                Err(bytes) => {
-                    let cell = bytes.get(cell).unwrap_or_default();
-                    std::str::from_utf8(cell).map_err(|_| cell)
-                }
-            };
-            let parsed = match text {
-                Ok(text) if store => parser.parse_ref(text),
-                Ok(text) => parser.check(text).map(|()| ValueRef::Null),
-                Err(_) => Err(NOT_UTF8.to_string()),
-            };
-            match parsed {
-                Ok(value) => values.push(value),
-                Err(problem) => return Err(bad_cell(line, parser, text, problem)),
-            }
-        }
-        Ok(())
     }
 }
 
