@@ -7,11 +7,12 @@
 //! hashbrown's default hasher (foldhash): FxHash left keys such as `C0000001` clustered,
 //! and probing cost more than reading the event.
 //!
-//! The index is split by hash into [`SHARDS`] tables, so that it is built on all cores
-//! and each table being built fits in the caches (one table of a million keys is built
-//! at the speed of memory: every insert lands somewhere new in 10 MB). Each part of the
-//! entity file hashes its keys while it reads them and lists them by shard, in row order
-//! ([`ShardedKeys`]); [`KeyIndex::build`] then fills each shard's table on its own task,
+//! The index is split by hash into tables of at most [`KEYS_PER_SHARD`] keys, so that it
+//! is built on all cores and each table being built fits in the caches (one table of a
+//! million keys is built at the speed of memory: every insert lands somewhere new in
+//! 10 MB). Each part of the
+//! entity file hashes its keys while it reads them ([`KeyHashes`]); [`KeyIndex::build`]
+//! groups them by shard, in row order, and fills each shard's table on its own task,
 //! inserting its keys in file order, so the first of two equal keys wins whatever the
 //! number of threads.
 
@@ -23,14 +24,30 @@ use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
 use rayon::prelude::*;
 
-/// How many tables the index is split into, by hash. Fixed, so that the index (and which
-/// of two equal keys comes first) never depends on the number of threads; at a million
-/// keys, each table holds about 4,000.
-const SHARDS: usize = 256;
+/// About how many keys each table of the index holds (between half this and this): its
+/// table then takes at most 160 KiB, which fits in a core's own cache.
+const KEYS_PER_SHARD: usize = 1 << 14;
+
+/// The most tables an index is split into.
+const MAX_SHARDS: usize = 1 << 12;
+
+/// How many tables an index of `keys` keys is split into, by hash: a power of two that
+/// depends on nothing but the number of keys (not on the number of threads).
+fn shard_count(keys: usize) -> usize {
+    keys.div_ceil(KEYS_PER_SHARD)
+        .next_power_of_two()
+        .min(MAX_SHARDS)
+}
 
 /// How keys are hashed: one hasher per index, shared by everything that hashes keys for it.
 #[derive(Clone, Default)]
 pub struct KeyHasher(DefaultHashBuilder);
+
+impl KeyHasher {
+    fn hash(&self, text: &str, shards: usize) -> KeyHash {
+        KeyHash::split(self.0.hash_one(text), shards)
+    }
+}
 
 /// A key's hash, split in two: the shard that holds the key, and the 32 bits its shard's
 /// table is probed with.
@@ -40,11 +57,11 @@ struct KeyHash {
     tag: u32,
 }
 
-impl KeyHasher {
-    fn hash(&self, text: &str) -> KeyHash {
-        let hash = self.0.hash_one(text);
+impl KeyHash {
+    /// Splits a hash for an index of `shards` tables (a power of two).
+    fn split(hash: u64, shards: usize) -> KeyHash {
         KeyHash {
-            shard: (hash >> 32) as usize % SHARDS,
+            shard: (hash >> 32) as usize & (shards - 1),
             tag: hash as u32,
         }
     }
@@ -57,27 +74,51 @@ fn table_hash(tag: u32) -> u64 {
     u64::from(tag) << 32 | u64::from(tag)
 }
 
-/// The keys of one part of the entity file, hashed and listed by shard in row order: what
-/// the part gives [`KeyIndex::build`].
-pub struct ShardedKeys {
-    /// Per shard: (row of the part, tag) of each of its keys.
-    shards: Vec<Vec<(u32, u32)>>,
+/// The keys of one part of the entity file, hashed while they are read (and in the
+/// caches): what the part gives [`KeyIndex::build`].
+#[derive(Default)]
+pub struct KeyHashes {
+    /// The hash of each row's key.
+    hashes: Vec<u64>,
 }
 
-impl Default for ShardedKeys {
-    /// No keys yet.
-    fn default() -> ShardedKeys {
-        ShardedKeys {
-            shards: vec![Vec::new(); SHARDS],
-        }
+impl KeyHashes {
+    /// Adds the key of the next row.
+    pub fn push(&mut self, hasher: &KeyHasher, text: &str) {
+        self.hashes.push(hasher.0.hash_one(text));
     }
 }
 
-impl ShardedKeys {
-    /// Adds the key `text` of row `row` (rows are added in order).
-    pub fn push(&mut self, hasher: &KeyHasher, row: u32, text: &str) {
-        let hash = hasher.hash(text);
-        self.shards[hash.shard].push((row, hash.tag));
+/// The rows of a part grouped by shard, each group in row order.
+struct ByShard {
+    /// (row, tag) of each key, the keys of shard `s` at `starts[s]..starts[s + 1]`.
+    keys: Vec<(u32, u32)>,
+    starts: Vec<usize>,
+}
+
+impl ByShard {
+    /// Groups the rows of a part whose first row is `first_row` into `shards` shards (a
+    /// counting sort).
+    fn new(first_row: u32, hashes: &KeyHashes, shards: usize) -> ByShard {
+        let mut starts = vec![0; shards + 1];
+        for &hash in &hashes.hashes {
+            starts[KeyHash::split(hash, shards).shard + 1] += 1;
+        }
+        for s in 1..starts.len() {
+            starts[s] += starts[s - 1];
+        }
+        let mut next = starts.clone();
+        let mut keys = vec![(0, 0); hashes.hashes.len()];
+        for (row, &hash) in (first_row..).zip(&hashes.hashes) {
+            let hash = KeyHash::split(hash, shards);
+            keys[next[hash.shard]] = (row, hash.tag);
+            next[hash.shard] += 1;
+        }
+        ByShard { keys, starts }
+    }
+
+    fn shard(&self, shard: usize) -> &[(u32, u32)] {
+        &self.keys[self.starts[shard]..self.starts[shard + 1]]
     }
 }
 
@@ -93,7 +134,7 @@ pub struct Duplicate {
 /// Entity numbers by the text of their keys (the keys live beside it).
 #[derive(Default)]
 pub struct KeyIndex {
-    /// The tables, [`SHARDS`] of them once built.
+    /// The tables (a power of two of them, or none before any key is indexed).
     shards: Vec<HashTable<u32>>,
     hasher: KeyHasher,
 }
@@ -105,9 +146,15 @@ impl KeyIndex {
     pub fn build(
         hasher: KeyHasher,
         keys: &[Arc<str>],
-        parts: &[(u32, ShardedKeys)],
+        parts: &[(u32, KeyHashes)],
     ) -> (KeyIndex, Vec<Duplicate>) {
-        let built: Vec<(HashTable<u32>, Vec<Duplicate>)> = (0..SHARDS)
+        let shards = shard_count(keys.len());
+        let parts: Vec<ByShard> = parts
+            .par_iter()
+            .map(|(first_row, hashes)| ByShard::new(*first_row, hashes, shards))
+            .collect();
+        let parts = &parts;
+        let built: Vec<(HashTable<u32>, Vec<Duplicate>)> = (0..shards)
             .into_par_iter()
             .map(|shard| build_shard(&hasher, keys, parts, shard))
             .collect();
@@ -129,7 +176,7 @@ impl KeyIndex {
 
     /// The entity whose key (in `keys`) is `text`.
     pub fn find(&self, keys: &[Arc<str>], text: &str) -> Option<u32> {
-        let hash = self.hasher.hash(text);
+        let hash = self.hasher.hash(text, self.shards.len().max(1));
         self.shards
             .get(hash.shard)?
             .find(table_hash(hash.tag), |&e| &*keys[e as usize] == text)
@@ -142,18 +189,17 @@ impl KeyIndex {
 fn build_shard(
     hasher: &KeyHasher,
     keys: &[Arc<str>],
-    parts: &[(u32, ShardedKeys)],
+    parts: &[ByShard],
     shard: usize,
 ) -> (HashTable<u32>, Vec<Duplicate>) {
-    let count = parts.iter().map(|(_, p)| p.shards[shard].len()).sum();
+    let count = parts.iter().map(|p| p.shard(shard).len()).sum();
     // Room for every key at once: the table is small, and is never grown (rehashing would
     // read the text of every key in it again).
     let mut table = HashTable::with_capacity(count);
     let mut duplicates = Vec::new();
-    let rehash = |&e: &u32| table_hash(hasher.hash(&keys[e as usize]).tag);
-    for (first_row, part) in parts {
-        for &(row, tag) in &part.shards[shard] {
-            let row = first_row + row;
+    let rehash = |&e: &u32| table_hash(hasher.hash(&keys[e as usize], 1).tag);
+    for part in parts {
+        for &(row, tag) in part.shard(shard) {
             // The key is read only when a slot's control byte matches (rarely): reading it
             // for every row would wait on memory each time.
             let same_key = |&e: &u32| keys[e as usize] == keys[row as usize];
@@ -200,15 +246,15 @@ mod tests {
     fn index_in_parts(keys: &[Arc<str>], starts: &[usize]) -> (KeyIndex, Vec<Duplicate>) {
         let hasher = KeyHasher::default();
         let ends = starts.iter().skip(1).copied().chain([keys.len()]);
-        let parts: Vec<(u32, ShardedKeys)> = starts
+        let parts: Vec<(u32, KeyHashes)> = starts
             .iter()
             .zip(ends)
             .map(|(&start, end)| {
-                let mut sharded = ShardedKeys::default();
-                for (row, key) in keys[start..end].iter().enumerate() {
-                    sharded.push(&hasher, row as u32, key);
-                }
-                (start as u32, sharded)
+                let mut hashes = KeyHashes::default();
+                keys[start..end]
+                    .iter()
+                    .for_each(|key| hashes.push(&hasher, key));
+                (start as u32, hashes)
             })
             .collect();
         KeyIndex::build(hasher, keys, &parts)
@@ -219,11 +265,19 @@ mod tests {
     }
 
     #[test]
-    fn every_key_is_found_at_its_row() {
-        let keys: Vec<Arc<str>> = (0..10_000).map(|i| Arc::from(format!("C{i:07}"))).collect();
-        let (index, duplicates) = index_in_parts(&keys, &[0, 3_333, 7_000]);
-        assert!(duplicates.is_empty());
-        for (row, key) in keys.iter().enumerate() {
+    fn every_key_is_found_at_its_first_row_in_an_index_of_many_tables() {
+        let count = 100_000;
+        let mut keys: Vec<Arc<str>> = (0..count).map(|i| Arc::from(format!("C{i:07}"))).collect();
+        keys.extend([7, 50_000, 7].map(|i| keys[i].clone()));
+        let (index, duplicates) = index_in_parts(&keys, &[0, 33_333, 70_000]);
+        assert!(shard_count(keys.len()) > 4);
+        let expected =
+            [(count, 7), (count + 1, 50_000), (count + 2, 7)].map(|(row, first)| Duplicate {
+                row: row as u32,
+                first,
+            });
+        assert_eq!(duplicates, expected);
+        for (row, key) in keys[..count].iter().enumerate() {
             assert_eq!(index.find(&keys, key), Some(row as u32));
         }
         assert_eq!(index.find(&keys, "C9999999"), None);

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::column::Column;
 use super::error::RunError;
-use super::key_index::{Duplicate, KeyHasher, KeyIndex, ShardedKeys};
+use super::key_index::{Duplicate, KeyHasher, KeyHashes, KeyIndex};
 use super::read::{self, PlainCsvReader, RowProblem, RowReader, Source};
 use super::value::Value;
 use super::{FileCounts, RunInput};
@@ -192,7 +192,7 @@ struct EntityPart {
     /// The key of each good row.
     keys: Vec<Arc<str>>,
     /// The keys hashed for the index.
-    sharded: ShardedKeys,
+    hashes: KeyHashes,
     /// The line of each good row (counted from the part's start).
     lines: Vec<u64>,
     /// Its first bad rows, in line order.
@@ -258,7 +258,7 @@ fn read_entity_part(
     let mut part = EntityPart {
         columns: entity_columns(hir),
         keys: Vec::new(),
-        sharded: ShardedKeys::default(),
+        hashes: KeyHashes::default(),
         lines: Vec::new(),
         problems: Vec::new(),
         read: 0,
@@ -273,7 +273,7 @@ fn read_entity_part(
                     Value::Str(s) => s.clone(),
                     other => Arc::from(other.text()),
                 };
-                part.sharded.push(hasher, part.keys.len() as u32, &key);
+                part.hashes.push(hasher, &key);
                 part.keys.push(key);
                 part.lines.push(line);
                 for (column, value) in part.columns.iter_mut().zip(row.iter_mut()) {
@@ -295,7 +295,7 @@ struct EntityRows {
     /// The line of each row in the file.
     lines: Vec<u64>,
     /// Per part: its first row, and its keys hashed.
-    sharded: Vec<(u32, ShardedKeys)>,
+    hashes: Vec<(u32, KeyHashes)>,
     /// Per part, its columns.
     columns: Vec<Vec<Column>>,
     /// The bad rows the parts kept, at their lines in the file.
@@ -307,7 +307,7 @@ struct EntityRows {
 impl EntityRows {
     /// Adds the rows of a part, which starts after `lines_before` lines of the file.
     fn add(&mut self, part: EntityPart, lines_before: u64) {
-        self.sharded.push((self.keys.len() as u32, part.sharded));
+        self.hashes.push((self.keys.len() as u32, part.hashes));
         self.keys.extend(part.keys);
         self.lines
             .extend(part.lines.iter().map(|line| line + lines_before));
@@ -347,8 +347,8 @@ fn join_entity_parts(
             }
         }
     }
-    let (mut index, duplicates) = KeyIndex::build(hasher, &rows.keys, &rows.sharded);
-    rows.sharded = Vec::new();
+    let (mut index, duplicates) = KeyIndex::build(hasher, &rows.keys, &rows.hashes);
+    rows.hashes = Vec::new();
     let mut problems = std::mem::take(&mut rows.problems);
     problems.extend(duplicate_problems(hir, &rows, &duplicates));
     problems.sort_by_key(|problem| problem.line);
