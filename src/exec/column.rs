@@ -248,7 +248,7 @@ impl Column {
             (Column::Floats(c), Value::Float(f)) => c.push(Some(*f)),
             (Column::Dates(c), Value::Date(d)) => c.push(Some(*d)),
             (Column::DateTimes(c), Value::DateTime(t)) => c.push(Some(*t)),
-            (Column::Strings(c), Value::Str(s)) => c.push(Some(s.clone())),
+            (Column::Strings(c), Value::Str(_)) => c.push(string(value)),
             (Column::Strings(c), Value::Null) => c.push(None),
             (Column::Dictionary(d), Value::Str(s)) => {
                 if !d.push(Some(s)) {
