@@ -82,11 +82,33 @@ impl<T: Copy + Default> Typed<T> {
         let row = self.values.len();
         self.values.push(value.unwrap_or_default());
         if value.is_none() {
-            let word = row / 64;
-            if self.nulls.len() <= word {
-                self.nulls.resize(word + 1, 0);
+            self.set_null(row);
+        }
+    }
+
+    fn set_null(&mut self, row: usize) {
+        let word = row / 64;
+        if self.nulls.len() <= word {
+            self.nulls.resize(word + 1, 0);
+        }
+        self.nulls[word] |= 1 << (row % 64);
+    }
+
+    /// Appends the rows of `other` marked in `keep`: all of them at once, values copied
+    /// and null bits moved, when all are kept.
+    fn append(&mut self, other: &Typed<T>, keep: &[bool]) {
+        if !keep.iter().all(|&k| k) {
+            let rows = (0..other.len()).filter(|&row| keep[row]);
+            return rows.for_each(|row| self.push(other.get(row)));
+        }
+        let start = self.values.len();
+        self.values.extend_from_slice(&other.values);
+        for (w, &word) in other.nulls.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                self.set_null(start + w * 64 + bits.trailing_zeros() as usize);
+                bits &= bits - 1;
             }
-            self.nulls[word] |= 1 << (row % 64);
         }
     }
 
@@ -226,7 +248,7 @@ impl Column {
             (Column::Floats(c), Value::Float(f)) => c.push(Some(*f)),
             (Column::Dates(c), Value::Date(d)) => c.push(Some(*d)),
             (Column::DateTimes(c), Value::DateTime(t)) => c.push(Some(*t)),
-            (Column::Strings(c), Value::Str(s)) => c.push(Some(s.clone())),
+            (Column::Strings(c), Value::Str(_)) => c.push(string(value)),
             (Column::Strings(c), Value::Null) => c.push(None),
             (Column::Dictionary(d), Value::Str(s)) => {
                 if !d.push(Some(s)) {
@@ -325,22 +347,24 @@ impl Column {
             *self = other;
             return;
         }
-        let rows = (0..other.len()).filter(|&row| keep[row]);
-        match (&mut *self, &other) {
-            (Column::Bools(a), Column::Bools(b)) => rows.for_each(|r| a.push(b.get(r))),
-            (Column::Ints(a), Column::Ints(b)) => rows.for_each(|r| a.push(b.get(r))),
-            (Column::Decimals(a), Column::Decimals(b)) => rows.for_each(|r| a.push(b.get(r))),
-            (Column::Floats(a), Column::Floats(b)) => rows.for_each(|r| a.push(b.get(r))),
-            (Column::Dates(a), Column::Dates(b)) => rows.for_each(|r| a.push(b.get(r))),
-            (Column::DateTimes(a), Column::DateTimes(b)) => rows.for_each(|r| a.push(b.get(r))),
-            (Column::Strings(a), Column::Strings(b)) => a.extend(rows.map(|r| b[r].clone())),
-            (Column::Values(a), Column::Values(b)) => a.extend(rows.map(|r| b[r].clone())),
-            (Column::Dictionary(a), Column::Dictionary(b)) if a.can_take(b) => {
-                let ids = a.ids_of(b);
+        let kept = |row: &usize| keep[*row];
+        match (&mut *self, other) {
+            (Column::Bools(a), Column::Bools(b)) => a.append(&b, keep),
+            (Column::Ints(a), Column::Ints(b)) => a.append(&b, keep),
+            (Column::Decimals(a), Column::Decimals(b)) => a.append(&b, keep),
+            (Column::Floats(a), Column::Floats(b)) => a.append(&b, keep),
+            (Column::Dates(a), Column::Dates(b)) => a.append(&b, keep),
+            (Column::DateTimes(a), Column::DateTimes(b)) => a.append(&b, keep),
+            (Column::Strings(a), Column::Strings(b)) => a.extend(kept_of(b, keep)),
+            (Column::Values(a), Column::Values(b)) => a.extend(kept_of(b, keep)),
+            (Column::Dictionary(a), Column::Dictionary(b)) if a.can_take(&b) => {
+                let ids = a.ids_of(&b);
                 let id = |r: usize| ids.get(b.ids[r] as usize).map_or(NULL_ID, |&id| id);
-                a.ids.extend(rows.map(id));
+                a.ids.extend((0..b.ids.len()).filter(kept).map(id));
             }
-            _ => rows.for_each(|r| self.push(other.get(r))),
+            (_, other) => (0..other.len())
+                .filter(kept)
+                .for_each(|r| self.push(other.get(r))),
         }
     }
 
@@ -370,6 +394,14 @@ impl Column {
             Column::Untyped(_) => {}
         }
     }
+}
+
+/// The items of `items` marked in `keep`, moved out in order.
+fn kept_of<'a, T: 'a>(items: Vec<T>, keep: &'a [bool]) -> impl Iterator<Item = T> + 'a {
+    items
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(item, &k)| k.then_some(item))
 }
 
 /// The string of a value read from a string column.

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use super::column::Column;
 use super::error::RunError;
-use super::key_index::KeyIndex;
+use super::key_index::{Duplicate, KeyHasher, KeyHashes, KeyIndex};
 use super::read::{self, PlainCsvReader, RowProblem, RowReader, Source};
 use super::value::Value;
 use super::{FileCounts, RunInput};
@@ -191,6 +191,8 @@ struct EntityPart {
     columns: Vec<Column>,
     /// The key of each good row.
     keys: Vec<Arc<str>>,
+    /// The keys hashed for the index.
+    hashes: KeyHashes,
     /// The line of each good row (counted from the part's start).
     lines: Vec<u64>,
     /// Its first bad rows, in line order.
@@ -210,9 +212,10 @@ pub fn load_entity(
     rejects: &mut RejectSink,
 ) -> Result<EntityTable, RunError> {
     let keep = rejects.capacity();
+    let hasher = KeyHasher::default();
     let (name, fields) = (&hir.entity.name, &hir.entity.fields);
     let in_parts = in_parts(source, name, fields, |reader| {
-        let part = read_entity_part(hir, reader, keep)?;
+        let part = read_entity_part(hir, reader, keep, &hasher)?;
         Ok(EntityPart {
             lines_spanned: reader.lines_read(),
             ..part
@@ -222,10 +225,10 @@ pub fn load_entity(
         Some(parts) => parts,
         None => {
             let mut reader = reader;
-            vec![read_entity_part(hir, reader.as_mut(), keep)]
+            vec![read_entity_part(hir, reader.as_mut(), keep, &hasher)]
         }
     };
-    join_entity_parts(hir, source.path(), parts, rejects)
+    join_entity_parts(hir, source.path(), parts, hasher, rejects)
 }
 
 /// An empty column per entity field. A text key is unique, so its column stores each
@@ -244,16 +247,18 @@ fn entity_columns(hir: &Hir) -> Vec<Column> {
         .collect()
 }
 
-/// Reads the rows of one part into columns.
+/// Reads the rows of one part into columns, hashing their keys for the index.
 fn read_entity_part(
     hir: &Hir,
     reader: &mut dyn RowReader,
     keep: usize,
+    hasher: &KeyHasher,
 ) -> Result<EntityPart, RunError> {
     let fields = &hir.entity.fields;
     let mut part = EntityPart {
         columns: entity_columns(hir),
         keys: Vec::new(),
+        hashes: KeyHashes::default(),
         lines: Vec::new(),
         problems: Vec::new(),
         read: 0,
@@ -264,10 +269,12 @@ fn read_entity_part(
         part.read += 1;
         match result {
             Ok(line) => {
-                part.keys.push(match &row[hir.key_field] {
+                let key: Arc<str> = match &row[hir.key_field] {
                     Value::Str(s) => s.clone(),
                     other => Arc::from(other.text()),
-                });
+                };
+                part.hashes.push(hasher, &key);
+                part.keys.push(key);
                 part.lines.push(line);
                 for (column, value) in part.columns.iter_mut().zip(row.iter_mut()) {
                     column.push(std::mem::replace(value, Value::Null));
@@ -280,76 +287,172 @@ fn read_entity_part(
     Ok(part)
 }
 
+/// The good rows of the parts of the entity file, in file order, before keys are checked.
+#[derive(Default)]
+struct EntityRows {
+    /// The key of each row.
+    keys: Vec<Arc<str>>,
+    /// The line of each row in the file.
+    lines: Vec<u64>,
+    /// Per part: its first row, and its keys hashed.
+    hashes: Vec<(u32, KeyHashes)>,
+    /// Per part, its columns.
+    columns: Vec<Vec<Column>>,
+    /// The bad rows the parts kept, at their lines in the file.
+    problems: Vec<RowProblem>,
+    /// Data rows read.
+    read: u64,
+}
+
+impl EntityRows {
+    /// Adds the rows of a part, which starts after `lines_before` lines of the file.
+    fn add(&mut self, part: EntityPart, lines_before: u64) {
+        self.hashes.push((self.keys.len() as u32, part.hashes));
+        self.keys.extend(part.keys);
+        self.lines
+            .extend(part.lines.iter().map(|line| line + lines_before));
+        self.problems
+            .extend(part.problems.into_iter().map(|mut problem| {
+                problem.line += lines_before;
+                problem
+            }));
+        self.columns.push(part.columns);
+        self.read += part.read;
+    }
+}
+
 /// Joins the parts in file order: keys indexed (a repeated key is a bad row), bad rows
-/// renumbered to the file's lines, columns appended.
+/// reported at their lines in the file, columns appended. The parts before one that
+/// failed are joined (and their bad rows reported) before its error is returned.
 fn join_entity_parts(
     hir: &Hir,
     path: &Path,
     parts: Vec<Result<EntityPart, RunError>>,
+    hasher: KeyHasher,
     rejects: &mut RejectSink,
 ) -> Result<EntityTable, RunError> {
-    let fields = &hir.entity.fields;
-    let mut table = EntityTable {
-        columns: entity_columns(hir),
-        keys: Vec::new(),
-        index: KeyIndex::default(),
-        by_key: Vec::new(),
-        counts: FileCounts::default(),
-    };
-    let mut first_line: Vec<u64> = Vec::new();
+    let mut rows = EntityRows::default();
+    let mut failure = None;
     let mut lines_before = 0;
     for part in parts {
-        let part = part.map_err(|e| e.after_lines(lines_before))?;
-        table.counts.read += part.read;
-        table.index.reserve(&table.keys, part.keys.len());
-        let mut problems = part.problems.into_iter().peekable();
-        let mut kept = Vec::with_capacity(part.keys.len());
-        for (key, line) in part.keys.into_iter().zip(part.lines) {
-            let line = line + lines_before;
-            while let Some(mut problem) = problems.next_if(|p| p.line + lines_before < line) {
-                problem.line += lines_before;
-                table.counts.rejects += 1;
-                rejects.reject(path, problem)?;
+        match part {
+            Ok(part) => {
+                let spanned = part.lines_spanned;
+                rows.add(part, lines_before);
+                lines_before += spanned;
             }
-            table.keys.push(key);
-            if let Err(e) = table.index.insert(&table.keys, table.keys.len() as u32 - 1) {
-                let key = table.keys.pop().unwrap_or_default();
-                table.counts.rejects += 1;
-                let problem = RowProblem {
-                    line,
-                    column: fields[hir.key_field].name.clone(),
-                    value: key.to_string(),
-                    problem: format!(
-                        "duplicate key `{key}` (first on line {})",
-                        first_line[e as usize]
-                    ),
-                };
-                rejects.reject(path, problem)?;
-                kept.push(false);
-                continue;
+            Err(e) => {
+                failure = Some(e.after_lines(lines_before));
+                break;
             }
-            first_line.push(line);
-            kept.push(true);
         }
-        for mut problem in problems {
-            problem.line += lines_before;
-            table.counts.rejects += 1;
-            rejects.reject(path, problem)?;
-        }
-        for (column, part_column) in table.columns.iter_mut().zip(part.columns) {
-            column.append(part_column, &kept);
-        }
-        lines_before += part.lines_spanned;
     }
-    table.columns.iter_mut().for_each(Column::shrink);
-    let mut by_key: Vec<u32> = (0..table.keys.len() as u32).collect();
+    let (mut index, duplicates) = KeyIndex::build(hasher, &rows.keys, &rows.hashes);
+    rows.hashes = Vec::new();
+    let mut problems = std::mem::take(&mut rows.problems);
+    problems.extend(duplicate_problems(hir, &rows, &duplicates));
+    problems.sort_by_key(|problem| problem.line);
+    let counts = FileCounts {
+        read: rows.read,
+        rejects: problems.len() as u64,
+        ..FileCounts::default()
+    };
+    for problem in problems {
+        rejects.reject(path, problem)?;
+    }
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let kept = kept_rows(rows.keys.len(), &duplicates);
+    if !duplicates.is_empty() {
+        index.renumber(&entity_numbers(&kept));
+        let mut kept_iter = kept.iter();
+        rows.keys
+            .retain(|_| kept_iter.next().copied().unwrap_or(true));
+    }
+    let columns = join_columns(hir, rows.columns, &kept);
+    let by_key = sorted_by_key(&rows.keys);
+    Ok(EntityTable {
+        columns,
+        keys: rows.keys,
+        index,
+        by_key,
+        counts,
+    })
+}
+
+/// The bad row of each duplicate key, with the line of the first row with that key.
+fn duplicate_problems<'a>(
+    hir: &'a Hir,
+    rows: &'a EntityRows,
+    duplicates: &'a [Duplicate],
+) -> impl Iterator<Item = RowProblem> + 'a {
+    duplicates.iter().map(|d| {
+        let key = &rows.keys[d.row as usize];
+        RowProblem {
+            line: rows.lines[d.row as usize],
+            column: hir.entity.fields[hir.key_field].name.clone(),
+            value: key.to_string(),
+            problem: format!(
+                "duplicate key `{key}` (first on line {})",
+                rows.lines[d.first as usize]
+            ),
+        }
+    })
+}
+
+/// Whether each of `rows` rows is kept (is not a duplicate).
+fn kept_rows(rows: usize, duplicates: &[Duplicate]) -> Vec<bool> {
+    let mut kept = vec![true; rows];
+    duplicates.iter().for_each(|d| kept[d.row as usize] = false);
+    kept
+}
+
+/// The entity number of each kept row: how many kept rows come before it.
+fn entity_numbers(kept: &[bool]) -> Vec<u32> {
+    let mut next = 0;
+    kept.iter()
+        .map(|&k| {
+            let number = next;
+            next += u32::from(k);
+            number
+        })
+        .collect()
+}
+
+/// Each field's column: the kept rows of the parts' columns, in order (fields on all cores).
+fn join_columns(hir: &Hir, parts: Vec<Vec<Column>>, kept: &[bool]) -> Vec<Column> {
+    let mut by_field: Vec<Vec<Column>> = entity_columns(hir).into_iter().map(|c| vec![c]).collect();
+    for part in parts {
+        by_field
+            .iter_mut()
+            .zip(part)
+            .for_each(|(field, column)| field.push(column));
+    }
+    by_field
+        .into_par_iter()
+        .map(|columns| {
+            let mut columns = columns.into_iter();
+            let mut joined = columns.next().unwrap_or_else(Column::untyped);
+            let mut start = 0;
+            for column in columns {
+                let end = start + column.len();
+                joined.append(column, &kept[start..end]);
+                start = end;
+            }
+            joined.shrink();
+            joined
+        })
+        .collect()
+}
+
+/// Entity numbers sorted by key (byte order).
+fn sorted_by_key(keys: &[Arc<str>]) -> Vec<u32> {
+    let mut by_key: Vec<u32> = (0..keys.len() as u32).collect();
     by_key.par_sort_unstable_by(|&a, &b| {
-        table.keys[a as usize]
-            .as_bytes()
-            .cmp(table.keys[b as usize].as_bytes())
+        keys[a as usize].as_bytes().cmp(keys[b as usize].as_bytes())
     });
-    table.by_key = by_key;
-    Ok(table)
+    by_key
 }
 
 /// `read` over each part of a large CSV file, on all cores, in file order; `None` when the

@@ -104,11 +104,19 @@ impl DataCells {
         }
     }
 
-    /// A value's cell: text made safe, other values as they are.
+    /// A value's cell: text made safe, other values as they are (written in place, and
+    /// quoted afterwards in the rare case that their text needs it).
     fn value(self, line: &mut String, value: &Value) {
         match value {
             Value::Str(s) => self.text(line, s),
-            other => cell(line, &other.text(), other.is_null()),
+            other => {
+                let start = line.len();
+                other.write_text(line);
+                if line.len() == start || needs_quotes(&line[start..]) {
+                    let text = line.split_off(start);
+                    cell(line, &text, other.is_null());
+                }
+            }
         }
     }
 
@@ -324,15 +332,30 @@ fn cell(line: &mut String, text: &str, is_null: bool) {
         }
         return;
     }
-    if text
-        .bytes()
-        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
-    {
+    if needs_quotes(text) {
         line.push('"');
         line.push_str(&text.replace('"', "\"\""));
         line.push('"');
     } else {
         line.push_str(text);
+    }
+}
+
+/// Whether a cell's text holds a comma, quote or line break.
+fn needs_quotes(text: &str) -> bool {
+    // Without an early exit, the compiler checks many bytes at once.
+    text.bytes().fold(false, |found, b| {
+        found | matches!(b, b',' | b'"' | b'\n' | b'\r')
+    })
+}
+
+/// Appends a `;`-separated list as one cell (none when empty); `plain` says that none of
+/// its items needs quotes, so that it is not looked through again.
+fn list_cell(line: &mut String, list: &str, plain: bool) {
+    if plain {
+        line.push_str(list);
+    } else {
+        cell(line, list, list.is_empty());
     }
 }
 
@@ -350,7 +373,7 @@ fn assignments(
     hir: &Hir,
     outcome: &Outcome,
     data: DataCells,
-    w: &mut impl Write,
+    w: &mut (impl Write + Send),
 ) -> std::io::Result<()> {
     let mut names: Vec<&str> = vec![hir.entity.fields[hir.key_field].name.as_str()];
     names.extend(hir.segmentations.iter().map(|s| s.name.as_str()));
@@ -362,6 +385,7 @@ fn assignments(
     header(&mut line, &names);
     w.write_all(line.as_bytes())?;
     let accepted = accepted_by_key(outcome);
+    let names = AssignmentNames::new(hir);
     write_rows(w, outcome.by_key.len(), |positions, text| {
         let first = accepted.partition_point(|(p, _, _)| (*p as usize) < positions.start);
         let mut accepted = accepted[first..].iter().peekable();
@@ -369,10 +393,10 @@ fn assignments(
         for position in positions {
             let e = outcome.by_key[position] as usize;
             data.key(text, &outcome.keys[e]);
-            for (i, column) in outcome.segmentations.iter().enumerate() {
+            for (rules, column) in names.rules.iter().zip(&outcome.segmentations) {
                 text.push(',');
                 if let Some(s) = column[e] {
-                    cell(text, &hir.segmentations[i].rules[s as usize].name, false);
+                    text.push_str(&rules[s as usize]);
                 }
             }
             text.push(',');
@@ -382,7 +406,7 @@ fn assignments(
                     push_item(&mut list, &hir.segments[i].name);
                 }
             }
-            cell(text, &list, list.is_empty());
+            list_cell(text, &list, names.plain_segments);
             text.push(',');
             list.clear();
             while let Some((_, r, variant)) = accepted.next_if(|(p, _, _)| *p as usize == position)
@@ -396,7 +420,7 @@ fn assignments(
                     &campaign.variants[*variant as usize].name
                 });
             }
-            cell(text, &list, list.is_empty());
+            list_cell(text, &list, names.plain_campaigns);
             if let Some(lets) = &outcome.lets {
                 for column in lets {
                     text.push(',');
@@ -408,36 +432,91 @@ fn assignments(
     })
 }
 
+/// What assignments.csv writes of the program's names, looked through once.
+struct AssignmentNames {
+    /// Per segmentation, the cell of each rule's name.
+    rules: Vec<Vec<String>>,
+    /// Whether no segment name needs quotes.
+    plain_segments: bool,
+    /// Whether no campaign or variant name needs quotes.
+    plain_campaigns: bool,
+}
+
+impl AssignmentNames {
+    fn new(hir: &Hir) -> AssignmentNames {
+        let cell_of = |name: &str| {
+            let mut text = String::new();
+            cell(&mut text, name, false);
+            text
+        };
+        let rules = hir
+            .segmentations
+            .iter()
+            .map(|s| s.rules.iter().map(|rule| cell_of(&rule.name)).collect());
+        let plain = |name: &String| !needs_quotes(name);
+        let campaign_names = hir
+            .campaigns
+            .iter()
+            .flat_map(|c| std::iter::once(&c.name).chain(c.variants.iter().map(|v| &v.name)));
+        AssignmentNames {
+            rules: rules.collect(),
+            plain_segments: hir.segments.iter().map(|s| &s.name).all(plain),
+            plain_campaigns: campaign_names.into_iter().all(plain),
+        }
+    }
+}
+
 /// How many rows one task formats (in a block of [`ROWS_AT_ONCE`]).
 const ROWS_PER_TASK: usize = 16 * 1024;
 
-/// How many rows are formatted before they are written (the memory a file's text takes).
-const ROWS_AT_ONCE: usize = 16 * ROWS_PER_TASK;
+/// How many rows are formatted before they are written. Two blocks' text is held at once
+/// (one being written, the next being formatted).
+const ROWS_AT_ONCE: usize = 8 * ROWS_PER_TASK;
 
 /// Writes rows `0..count`: `format(rows, text)` appends the lines of `rows` to `text`.
-/// Blocks of rows are formatted on all cores and written in order.
+/// Blocks of rows are formatted on all cores, each while the block before it is written,
+/// into the buffers of the block before that (so that their memory is reused).
 fn write_rows(
-    w: &mut impl Write,
+    w: &mut (impl Write + Send),
     count: usize,
     format: impl Fn(Range<usize>, &mut String) + Sync,
 ) -> std::io::Result<()> {
+    let mut formatted: Vec<String> = Vec::new();
+    let mut next: Vec<String> = Vec::new();
     for block in (0..count).step_by(ROWS_AT_ONCE) {
-        let tasks: Vec<usize> = (block..count.min(block + ROWS_AT_ONCE))
-            .step_by(ROWS_PER_TASK)
-            .collect();
-        let texts: Vec<String> = tasks
-            .par_iter()
-            .map(|&start| {
-                let mut text = String::new();
-                format(start..count.min(start + ROWS_PER_TASK), &mut text);
-                text
-            })
-            .collect();
-        for text in texts {
-            w.write_all(text.as_bytes())?;
-        }
+        let rows = block..count.min(block + ROWS_AT_ONCE);
+        let (written, ()) = rayon::join(
+            || write_texts(w, &formatted),
+            || format_block(rows, &format, &mut next),
+        );
+        written?;
+        std::mem::swap(&mut formatted, &mut next);
     }
-    Ok(())
+    write_texts(w, &formatted)
+}
+
+/// Formats `rows` into `texts`, a task of [`ROWS_PER_TASK`] rows per text, on all cores.
+fn format_block(
+    rows: Range<usize>,
+    format: &(impl Fn(Range<usize>, &mut String) + Sync),
+    texts: &mut Vec<String>,
+) {
+    let end = rows.end;
+    let tasks: Vec<Range<usize>> = rows
+        .step_by(ROWS_PER_TASK)
+        .map(|start| start..end.min(start + ROWS_PER_TASK))
+        .collect();
+    texts.resize_with(tasks.len(), String::new);
+    texts.par_iter_mut().zip(tasks).for_each(|(text, rows)| {
+        text.clear();
+        format(rows, text);
+    });
+}
+
+fn write_texts(w: &mut impl Write, texts: &[String]) -> std::io::Result<()> {
+    texts
+        .iter()
+        .try_for_each(|text| w.write_all(text.as_bytes()))
 }
 
 /// Appends an item to a `;`-separated list.
@@ -473,7 +552,7 @@ fn actions(
     outcome: &Outcome,
     action: usize,
     data: DataCells,
-    w: &mut impl Write,
+    w: &mut (impl Write + Send),
 ) -> std::io::Result<()> {
     let key = hir.entity.fields[hir.key_field].name.as_str();
     let mut names = vec![key, "campaign", "variant"];
@@ -677,6 +756,41 @@ mod tests {
         let expected: String = (0..count).map(|i| format!("{i}\n")).collect();
         assert!(String::from_utf8(written)? == expected);
         Ok(())
+    }
+
+    #[test]
+    fn cells_are_quoted_only_when_their_text_needs_it() {
+        let data = DataCells {
+            safe: false,
+            key_is_text: true,
+        };
+        let cells = |values: &[Value]| {
+            let mut line = String::new();
+            for value in values {
+                data.value(&mut line, value);
+                line.push('|');
+            }
+            line
+        };
+        let text = |s: &str| Value::Str(s.into());
+        let values = [
+            Value::Null,
+            text(""),
+            text("a,b"),
+            text("say \"hi\""),
+            text("two\nlines"),
+            text("cr\r"),
+            text("plain text;with:marks"),
+            Value::Decimal(rust_decimal::Decimal::new(750, 2)),
+            Value::Int(-3),
+            Value::Bool(true),
+        ];
+        assert_eq!(
+            cells(&values),
+            "|\"\"|\"a,b\"|\"say \"\"hi\"\"\"|\"two\nlines\"|\"cr\r\"|plain text;with:marks|7.5|-3|true|"
+        );
+        let long = "x".repeat(100) + ",";
+        assert!(needs_quotes(&long) && !needs_quotes(&long[..100]));
     }
 
     #[test]
