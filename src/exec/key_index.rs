@@ -228,10 +228,26 @@ pub struct Keys<'a> {
     pub index: &'a KeyIndex,
 }
 
+/// How many entities [`Keys::find_from`] compares before it probes the index.
+const LOOK_AHEAD: usize = 8;
+
 impl Keys<'_> {
     /// The entity whose key is `text`.
     pub fn find(&self, text: &str) -> Option<usize> {
         self.index.find(self.keys, text).map(|e| e as usize)
+    }
+
+    /// The entity whose key is `text`, looked for first among the few entities from
+    /// `from` on. Events are often grouped by entity in the entity file's order, each
+    /// entity's a little after the last one's (entities without events are skipped):
+    /// comparing a few neighbouring keys costs less than a probe of the index, which
+    /// waits on memory.
+    pub fn find_from(&self, from: usize, text: &str) -> Option<usize> {
+        let ahead = self.keys.get(from..).unwrap_or_default();
+        match ahead.iter().take(LOOK_AHEAD).position(|key| **key == *text) {
+            Some(k) => Some(from + k),
+            None => self.find(text),
+        }
     }
 
     /// How many entities there are.

@@ -238,6 +238,7 @@ impl Feeder<'_, '_> {
         row.event = vec![Value::Null; s.record.fields.len()];
         let mut key_text = String::new();
         let mut last: (String, Option<usize>) = (String::new(), None);
+        let mut after_last = 0;
         let mut reported = 0;
         while let Some(result) = reader.next_row(&mut row.event)? {
             part.counts.read += 1;
@@ -258,16 +259,14 @@ impl Feeder<'_, '_> {
             let time = time.and_then(Value::as_datetime);
             let entity = match reader.cell_text(s.key_field) {
                 // Events are often grouped by entity, and in the entity file's order:
-                // the key of the row before, then the entity after it, are tried first.
+                // the key of the row before, then the entities after the last one
+                // found, are tried first.
                 Some(text) if key_is_text && text == last.0 => last.1,
                 Some(text) if key_is_text => {
                     last.0.clear();
                     last.0.push_str(text);
-                    let next = last.1.map_or(0, |e| e + 1);
-                    last.1 = match self.index.keys.get(next) {
-                        Some(key) if **key == *text => Some(next),
-                        _ => self.index.find(text),
-                    };
+                    last.1 = self.index.find_from(after_last, text);
+                    after_last = last.1.map_or(after_last, |e| e + 1);
                     last.1
                 }
                 _ => lookup(&row.event[s.key_field], self.index, &mut key_text),
