@@ -2,15 +2,20 @@
 //!
 //! [`World::eval`] walks the expression tree once per entity; over a million entities the
 //! walk itself costs more than the work. A [`Batch`] walks the tree once per batch of up
-//! to [`parallel::CHUNK`](super::parallel) entities, each node computing a vector of
-//! values in a tight loop. The results are exactly those of [`World::eval`]: every node
+//! to [`parallel::CHUNK`](super::parallel) entities, each node computing a [`Vector`] of
+//! results in a tight loop. The results are exactly those of [`World::eval`]: every node
 //! is evaluated only for the entities where the row evaluator would evaluate it (the
 //! *selection*: `and`/`or` short-circuit, `if` branches, `in` stopping at a match, the
-//! first matching segment), with the same per-value rules (shared with `eval.rs`).
-//! Inside, a selection is the list of its positions in the batch and values are computed
-//! for those positions only, so a narrow selection (the last rules of a segmentation)
-//! costs little. `let`s and segments are memoized per entity, as in a
-//! [`Row`](super::Row).
+//! first matching segment), with the same per-value rules. Inside, a selection is the list
+//! of its positions in the batch and values are computed for those positions only, so a
+//! narrow selection (the last rules of a segmentation) costs little.
+//!
+//! Results are stored by type (`vector.rs`): columns are read without building a
+//! [`Value`] per entity, a constant is kept once, and comparisons, arithmetic, logic,
+//! `between`, `in`, `if`, `is null` and the date functions run typed loops
+//! (`vector_ops.rs`). Kinds without a typed loop (strings, durations, mixed kinds, other
+//! functions) go value by value through the rules of `eval.rs`. `let`s and segments are
+//! memoized per entity, as in a [`Row`](super::Row).
 
 use super::column::Column;
 use super::eval::{Args, Overflow, PopValue, World, between, compare_op, negate, operate};
@@ -205,7 +210,8 @@ impl<'a, 'w> Batch<'a, 'w> {
             }
             TExprKind::If(c, a, b) => {
                 let holds = self.truths(c, at)?;
-                let (then_at, else_at) = split(at, &holds);
+                let then_at = select(at, &holds, true);
+                let else_at = select(at, &holds, false);
                 let then = self.vector(a, &then_at)?;
                 let other = self.vector(b, &else_at)?;
                 Vector::choose(&holds, then, other)
@@ -295,7 +301,7 @@ impl<'a, 'w> Batch<'a, 'w> {
                         found[k as usize] = Some(j);
                     }
                 }
-                undecided = split(&undecided, &matched).1;
+                undecided = select(&undecided, &matched, false);
             }
             let found = missing.iter().map(|&k| found[k as usize]).collect();
             remember(&mut self.segmentations[i], &missing, found, self.len);
@@ -325,7 +331,7 @@ impl<'a, 'w> Batch<'a, 'w> {
         // `false and …` is false and `true or …` is true without reading the right side.
         let deciding = Some(op == BinaryOp::Or);
         let undecided: Vec<bool> = x.iter().map(|&x| x != deciding).collect();
-        let rest = split(at, &undecided).0;
+        let rest = select(at, &undecided, true);
         let mut y = self.vector(b, &rest)?.truths().into_iter();
         let combine = match op {
             BinaryOp::And => vector_ops::and,
@@ -466,18 +472,18 @@ fn positions(sel: &[bool]) -> Vec<u32> {
     (0..sel.len() as u32).filter(|&k| sel[k as usize]).collect()
 }
 
-/// The positions of `at` where `keep` is true, and those where it is false.
-fn split(at: &At, keep: &[bool]) -> (Vec<u32>, Vec<u32>) {
-    let mut kept = Vec::new();
-    let mut dropped = Vec::new();
-    for (&k, &keep) in at.iter().zip(keep) {
-        if keep {
-            kept.push(k);
-        } else {
-            dropped.push(k);
-        }
+/// The positions of `at` whose flag in `flags` is `wanted`.
+fn select(at: &At, flags: &[bool], wanted: bool) -> Vec<u32> {
+    // Without a branch per position: every position is written, the count advances only
+    // for the wanted ones.
+    let mut out = vec![0; at.len()];
+    let mut n = 0;
+    for (&k, &flag) in at.iter().zip(flags) {
+        out[n] = k;
+        n += usize::from(flag == wanted);
     }
-    (kept, dropped)
+    out.truncate(n);
+    out
 }
 
 /// The positions of `at` a memo (which knows the positions marked in `known`) does not

@@ -159,7 +159,7 @@ pub fn run_campaigns(
                 &mut result,
                 audience.as_mut(),
             )?;
-            let ranked = walk(campaign, candidates, keys, &mut result);
+            let ranked = walk(campaign, candidates, &position, &mut result);
             // Without details, the candidates are freed here, before the actions are made.
             result.details = audience.map(|audience| CampaignDetails { audience, ranked });
             result
@@ -241,7 +241,7 @@ fn steps(
     let would_act = would_act(campaign, &eligible, batch)?;
     let variants: Vec<u16> = (0..n)
         .map(|k| match would_act[k] {
-            true => choose_variant(campaign, bucket(&campaign.salt, &keys[batch.entity(k)])),
+            true => variant_of(campaign, &keys[batch.entity(k)]),
             false => HOLDOUT,
         })
         .collect();
@@ -356,6 +356,19 @@ pub fn bucket(salt: &str, key: &str) -> u32 {
     u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % 10_000
 }
 
+/// The variant of the entity with key `key`. A campaign without holdout whose first
+/// variant takes every bucket needs no bucket, so no md5.
+fn variant_of(campaign: &Campaign, key: &str) -> u16 {
+    let whole = campaign
+        .variants
+        .first()
+        .is_some_and(|v| v.weight_bp >= 10_000);
+    if campaign.holdout_bp == 0 && whole {
+        return 0;
+    }
+    choose_variant(campaign, bucket(&campaign.salt, key))
+}
+
 /// Holdout below `h`; otherwise the first variant whose cumulative share covers the bucket.
 pub fn choose_variant(campaign: &Campaign, bucket: u32) -> u16 {
     let h = campaign.holdout_bp;
@@ -376,20 +389,15 @@ pub fn choose_variant(campaign: &Campaign, bucket: u32) -> u16 {
 }
 
 /// Step 4: sort by `rank by` (nulls last, then key), walk until the budget or cap would
-/// be exceeded by a treated entity; everyone before is accepted.
+/// be exceeded by a treated entity; everyone before is accepted. `position` is each
+/// entity's place in key order (keys are distinct, so it orders as the keys do).
 fn walk(
     campaign: &Campaign,
-    mut candidates: Vec<Candidate>,
-    keys: &[Arc<str>],
+    candidates: Vec<Candidate>,
+    position: &[u32],
     result: &mut CampaignResult,
 ) -> Vec<Candidate> {
-    candidates.par_sort_unstable_by(|a, b| {
-        rank_order(campaign, a, b).then_with(|| {
-            keys[a.entity as usize]
-                .as_bytes()
-                .cmp(keys[b.entity as usize].as_bytes())
-        })
-    });
+    let candidates = ranked(campaign, candidates, position);
     let cut = cut_point(&candidates, campaign.budget, campaign.cap);
     result.cut = (candidates.len() - cut.end) as u64;
     result.total_cost = cut.cost;
@@ -403,6 +411,24 @@ fn walk(
         result.accepted.push((c.entity, c.variant));
     }
     candidates
+}
+
+/// The candidates in walk order. The sort moves (place in key order, index) pairs rather
+/// than whole candidates; without `rank by` it compares only places.
+fn ranked(campaign: &Campaign, candidates: Vec<Candidate>, position: &[u32]) -> Vec<Candidate> {
+    let mut order: Vec<(u32, u32)> = (candidates.iter())
+        .zip(0..)
+        .map(|(c, i)| (position[c.entity as usize], i))
+        .collect();
+    order.par_sort_unstable_by(|&(place_a, a), &(place_b, b)| {
+        let (a, b) = (&candidates[a as usize], &candidates[b as usize]);
+        rank_order(campaign, a, b).then(place_a.cmp(&place_b))
+    });
+    let mut slots: Vec<Option<Candidate>> = candidates.into_iter().map(Some).collect();
+    order
+        .iter()
+        .filter_map(|&(_, i)| slots[i as usize].take())
+        .collect()
 }
 
 fn rank_order(campaign: &Campaign, a: &Candidate, b: &Candidate) -> Ordering {

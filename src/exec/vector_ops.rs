@@ -215,8 +215,9 @@ pub(super) fn date_function(f: ScalarFn, args: &[Vector]) -> Option<Vector> {
         ScalarFn::DaysBetween => {
             let [a, b] = args else { return None };
             let (x, y) = (a.days()?, b.days()?);
+            // The difference of day numbers is `(y - x).num_days()`, without a duration.
             Some(Vector::Ints(zip(a.len(), &x, &y, |x, y| {
-                Some((y - x).num_days())
+                Some(i64::from(y.num_days_from_ce()) - i64::from(x.num_days_from_ce()))
             })))
         }
         ScalarFn::Year => part(|d| i64::from(d.year())),
