@@ -221,7 +221,8 @@ impl<'a, 'w> Batch<'a, 'w> {
     }
 
     /// The column `e` reads, when it reads one: an entity field, an aggregate, a
-    /// per-entity population function or a materialized `let`.
+    /// per-entity population function, a materialized `let`, or a `let` that names one
+    /// of those.
     fn column(&self, e: &TExpr) -> Option<&'a Column> {
         let world = self.world;
         match &e.kind {
@@ -235,7 +236,11 @@ impl<'a, 'w> Batch<'a, 'w> {
                 Some(PopValue::Scalar(_)) => None,
                 None => unreachable!("the plan computes population function {i} before it is read"),
             },
-            TExprKind::Let(i) => world.lets[*i].as_ref(),
+            TExprKind::Let(i) => match &world.lets[*i] {
+                Some(column) => Some(column),
+                // A `let` that names a column has that column's values.
+                None => self.column(&world.program().lets[*i].expr),
+            },
             _ => None,
         }
     }

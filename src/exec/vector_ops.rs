@@ -18,19 +18,26 @@ use crate::syntax::ast::BinaryOp;
 
 type Computed = Option<Result<Vector, Overflow>>;
 
-/// `f` of the two values at each position; null where either is null.
-fn zip<A: Copy, B: Copy, R>(
+/// `f` of the two values at each position; null where either is null. One loop per
+/// shape of operands, so that comparing with a constant reads one slice.
+fn zip<A: Copy, B: Copy, R: Clone>(
     n: usize,
     a: &Lanes<'_, A>,
     b: &Lanes<'_, B>,
     f: impl Fn(A, B) -> Option<R>,
 ) -> Vec<Option<R>> {
-    (0..n)
-        .map(|i| match (a.get(i), b.get(i)) {
-            (Some(x), Some(y)) => f(x, y),
-            _ => None,
-        })
-        .collect()
+    let both = |x: Option<A>, y: Option<B>| match (x, y) {
+        (Some(x), Some(y)) => f(x, y),
+        _ => None,
+    };
+    match (a, b) {
+        (Lanes::Each(x), Lanes::All(y)) => x.iter().map(|&x| both(x, *y)).collect(),
+        (Lanes::All(x), Lanes::Each(y)) => y.iter().map(|&y| both(*x, y)).collect(),
+        (Lanes::Each(x), Lanes::Each(y)) => (x.iter().zip(y.iter()))
+            .map(|(&x, &y)| both(x, y))
+            .collect(),
+        (Lanes::All(x), Lanes::All(y)) => vec![both(*x, *y); n],
+    }
 }
 
 /// [`zip`] for an `f` that can overflow.
