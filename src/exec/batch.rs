@@ -89,6 +89,12 @@ impl<'a, 'w> Batch<'a, 'w> {
         Ok(self.spread(&at, values, Value::Null))
     }
 
+    /// `e`'s value for the entities marked in `sel` only, in batch order.
+    pub fn selected(&mut self, e: &TExpr, sel: &[bool]) -> Result<Vec<Value>, Overflow> {
+        let at = positions(sel);
+        Ok(self.vector(e, &at)?.into_values())
+    }
+
     /// Whether `e` is true for each entity marked in `sel` (null counts as false).
     pub fn holds(&mut self, e: &TExpr, sel: &[bool]) -> Result<Vec<bool>, Overflow> {
         let at = positions(sel);

@@ -256,17 +256,20 @@ fn steps(
     let costs = treated_costs(world, campaign, &would_act, &variants, batch)?;
     let mut ranks = Vec::with_capacity(campaign.rank_by.len());
     for key in &campaign.rank_by {
-        ranks.push(batch.eval(&key.expr, &would_act)?);
+        ranks.push(batch.selected(&key.expr, &would_act)?.into_iter());
     }
-    let candidates = (0..n)
-        .filter(|&k| would_act[k])
-        .map(|k| Candidate {
+    let mut candidates = Vec::with_capacity(would_act.iter().filter(|&&w| w).count());
+    candidates.extend((0..n).filter(|&k| would_act[k]).map(|k| {
+        Candidate {
             entity: batch.entity(k) as u32,
             variant: variants[k],
             cost: costs[k],
-            rank: ranks.iter().map(|r| r[k].clone()).collect(),
-        })
-        .collect::<Vec<_>>();
+            rank: ranks
+                .iter_mut()
+                .map(|r| r.next().unwrap_or_default())
+                .collect(),
+        }
+    }));
     let eligible = eligible.iter().filter(|&&e| e).count() as u64;
     Ok(Steps {
         eligible,
@@ -320,10 +323,10 @@ fn treated_costs(
                 continue;
             };
             let acts = when_holds_batch(d, &rows, batch)?;
-            let costs = batch.eval(&d.values[cost_field], &acts)?;
-            for k in (0..n).filter(|&k| acts[k]) {
+            let costs = batch.selected(&d.values[cost_field], &acts)?;
+            for (k, cost) in (0..n).filter(|&k| acts[k]).zip(&costs) {
                 total[k] = total[k]
-                    .checked_add(cost_decimal(&costs[k]))
+                    .checked_add(cost_decimal(cost))
                     .ok_or(RunError::Overflow { span: d.span })?;
             }
         }
@@ -532,12 +535,12 @@ fn emit_batch(
             let acts = when_holds_batch(d, &treated, batch)?;
             let mut payload = Vec::with_capacity(d.values.len());
             for expr in &d.values {
-                payload.push(batch.eval(expr, &acts)?);
+                payload.push(batch.selected(expr, &acts)?.into_iter());
             }
             let fields = &program.actions[d.action].fields;
             for k in (0..n).filter(|&k| acts[k]) {
                 let values = (payload.iter_mut().zip(fields))
-                    .map(|(column, field)| coerce(std::mem::take(&mut column[k]), &field.ty))
+                    .map(|(column, field)| coerce(column.next().unwrap_or_default(), &field.ty))
                     .collect();
                 rows.push((k, (d.action, values)));
             }
