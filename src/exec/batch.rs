@@ -2,36 +2,44 @@
 //!
 //! [`World::eval`] walks the expression tree once per entity; over a million entities the
 //! walk itself costs more than the work. A [`Batch`] walks the tree once per batch of up
-//! to [`parallel::CHUNK`](super::parallel) entities, each node computing a vector of
-//! values in a tight loop. The results are exactly those of [`World::eval`]: every node
+//! to [`parallel::CHUNK`](super::parallel) entities, each node computing a [`Vector`] of
+//! results in a tight loop. The results are exactly those of [`World::eval`]: every node
 //! is evaluated only for the entities where the row evaluator would evaluate it (the
 //! *selection*: `and`/`or` short-circuit, `if` branches, `in` stopping at a match, the
-//! first matching segment), with the same per-value rules (shared with `eval.rs`).
-//! Inside, a selection is the list of its positions in the batch and values are computed
-//! for those positions only, so a narrow selection (the last rules of a segmentation)
-//! costs little. `let`s and segments are memoized per entity, as in a
-//! [`Row`](super::Row).
+//! first matching segment), with the same per-value rules. Inside, a selection is the list
+//! of its positions in the batch and values are computed for those positions only, so a
+//! narrow selection (the last rules of a segmentation) costs little.
+//!
+//! Results are stored by type (`vector.rs`): columns are read without building a
+//! [`Value`] per entity, a constant is kept once, and comparisons, arithmetic, logic,
+//! `between`, `in`, `if`, `is null` and the date functions run typed loops
+//! (`vector_ops.rs`). Kinds without a typed loop (strings, durations, mixed kinds, other
+//! functions) go value by value through the rules of `eval.rs`. `let`s and segments are
+//! memoized per entity, as in a [`Row`](super::Row).
 
-use std::cmp::Ordering;
-
-use super::eval::{
-    Args, Overflow, PopValue, World, between, logic, negate, no_match, operate, short_circuit,
-};
-use super::value::{Value, compare};
-use crate::check::hir::{TExpr, TExprKind};
+use super::column::Column;
+use super::eval::{Args, Overflow, PopValue, World, between, compare_op, negate, operate};
+use super::value::Value;
+use super::vector::Vector;
+use super::vector_ops;
+use crate::check::hir::{ScalarFn, TExpr, TExprKind};
 use crate::syntax::ast::BinaryOp;
 
 /// Positions in a batch, ascending: the entities an expression is evaluated for.
 type At = [u32];
 
-/// One value per position of an [`At`].
-type Values = Vec<Value>;
-
-type Eval = Result<Values, Overflow>;
+type Eval = Result<Vector, Overflow>;
 
 /// A memoized per-entity result: the values, and for which entities they are known.
 struct Memo<T> {
     values: Vec<T>,
+    known: Vec<bool>,
+}
+
+/// A memoized `let`: its values by batch position (once one is known), and which are.
+#[derive(Default)]
+struct LetMemo {
+    values: Option<Vector>,
     known: Vec<bool>,
 }
 
@@ -40,7 +48,7 @@ pub struct Batch<'a, 'w> {
     world: &'a World<'w>,
     start: usize,
     len: usize,
-    lets: Vec<Memo<Value>>,
+    lets: Vec<LetMemo>,
     segments: Vec<Memo<bool>>,
     segmentations: Vec<Memo<Option<usize>>>,
 }
@@ -53,7 +61,7 @@ impl<'a, 'w> Batch<'a, 'w> {
             world,
             start,
             len,
-            lets: memos(hir.lets.len()),
+            lets: (0..hir.lets.len()).map(|_| LetMemo::default()).collect(),
             segments: memos(hir.segments.len()),
             segmentations: memos(hir.segmentations.len()),
         }
@@ -75,10 +83,16 @@ impl<'a, 'w> Batch<'a, 'w> {
     }
 
     /// `e`'s value for each entity marked in `sel` (null for the others).
-    pub fn eval(&mut self, e: &TExpr, sel: &[bool]) -> Eval {
+    pub fn eval(&mut self, e: &TExpr, sel: &[bool]) -> Result<Vec<Value>, Overflow> {
         let at = positions(sel);
-        let values = self.values(e, &at)?;
+        let values = self.vector(e, &at)?.into_values();
         Ok(self.spread(&at, values, Value::Null))
+    }
+
+    /// `e`'s value for the entities marked in `sel` only, in batch order.
+    pub fn selected(&mut self, e: &TExpr, sel: &[bool]) -> Result<Vec<Value>, Overflow> {
+        let at = positions(sel);
+        Ok(self.vector(e, &at)?.into_values())
     }
 
     /// Whether `e` is true for each entity marked in `sel` (null counts as false).
@@ -107,9 +121,9 @@ impl<'a, 'w> Batch<'a, 'w> {
     }
 
     /// The value of `let` `i` for each entity marked in `sel`.
-    pub fn let_values(&mut self, i: usize, sel: &[bool]) -> Eval {
+    pub fn let_values(&mut self, i: usize, sel: &[bool]) -> Result<Vec<Value>, Overflow> {
         let at = positions(sel);
-        let values = self.let_at(i, &at)?;
+        let values = self.let_at(i, &at)?.into_values();
         Ok(self.spread(&at, values, Value::Null))
     }
 
@@ -123,122 +137,136 @@ impl<'a, 'w> Batch<'a, 'w> {
     }
 
     /// `e`'s value at each position of `at`.
-    fn values(&mut self, e: &TExpr, at: &At) -> Eval {
+    fn vector(&mut self, e: &TExpr, at: &At) -> Eval {
         let world = self.world;
+        let n = at.len();
+        if let Some(column) = self.column(e) {
+            return Ok(Vector::read(column, self.start, at));
+        }
         Ok(match &e.kind {
-            TExprKind::Const(c) => vec![Value::from(c); at.len()],
-            TExprKind::AsOf => vec![Value::Date(world.as_of); at.len()],
-            TExprKind::Param(i) => vec![world.params[*i].clone(); at.len()],
-            TExprKind::EntityField(i) => self.read(at, |e| world.entity[*i].get(e)),
+            TExprKind::Const(c) => Vector::Same(Value::from(c), n),
+            TExprKind::AsOf => Vector::Same(Value::Date(world.as_of), n),
+            TExprKind::Param(i) => Vector::Same(world.params[*i].clone(), n),
             // An event field outside `where` has no event to read.
-            TExprKind::EventField(_) => vec![Value::Null; at.len()],
-            TExprKind::Aggregate(i) => match &world.aggregates[*i] {
-                Some(column) => self.read(at, |e| column.get(e)),
-                None => unreachable!("the plan computes aggregate {i} before it is read"),
-            },
+            TExprKind::EventField(_) => Vector::nulls(n),
             TExprKind::Population(i) => match &world.populations[*i] {
-                Some(PopValue::PerEntity(column)) => self.read(at, |e| column.get(e)),
-                Some(PopValue::Scalar(v)) => vec![v.clone(); at.len()],
-                None => unreachable!("the plan computes population function {i} before it is read"),
+                Some(PopValue::Scalar(v)) => Vector::Same(v.clone(), n),
+                Some(PopValue::PerEntity(_)) | None => unreachable!("read above as a column"),
             },
             TExprKind::Let(i) => self.let_at(*i, at)?,
-            TExprKind::Segment(i) => self
-                .segment_at(*i, at)?
-                .into_iter()
-                .map(Value::Bool)
-                .collect(),
-            TExprKind::SegmentOf(i, j) => self
-                .segment_index_at(*i, at)?
-                .into_iter()
-                .map(|found| Value::Bool(found == Some(*j)))
-                .collect(),
-            TExprKind::SegmentationName(i) => {
-                let rules = &world.hir.segmentations[*i].rules;
+            TExprKind::Segment(i) => {
+                Vector::Bools(self.segment_at(*i, at)?.into_iter().map(Some).collect())
+            }
+            TExprKind::SegmentOf(i, j) => Vector::Bools(
                 self.segment_index_at(*i, at)?
                     .into_iter()
-                    .map(|found| {
-                        found.map_or(Value::Null, |j| Value::Str(rules[j].name.as_str().into()))
-                    })
-                    .collect()
+                    .map(|found| Some(found == Some(*j)))
+                    .collect(),
+            ),
+            TExprKind::SegmentationName(i) => {
+                let rules = &world.hir.segmentations[*i].rules;
+                Vector::Values(
+                    self.segment_index_at(*i, at)?
+                        .into_iter()
+                        .map(|found| {
+                            found.map_or(Value::Null, |j| Value::Str(rules[j].name.as_str().into()))
+                        })
+                        .collect(),
+                )
             }
-            TExprKind::MetricAgg(..) => {
-                unreachable!("metric aggregates are evaluated by the metrics report")
+            TExprKind::EntityField(_) | TExprKind::Aggregate(_) | TExprKind::MetricAgg(..) => {
+                unreachable!("columns are read above; metric aggregates by the metrics report")
             }
-            TExprKind::Neg(x) => self
-                .values(x, at)?
-                .into_iter()
-                .map(|v| negate(v, e))
-                .collect::<Eval>()?,
-            TExprKind::Not(x) => self
-                .values(x, at)?
-                .into_iter()
-                .map(|v| v.truth().map_or(Value::Null, |b| Value::Bool(!b)))
-                .collect(),
+            TExprKind::Neg(x) => {
+                let x = self.vector(x, at)?;
+                match vector_ops::negate(&x, e) {
+                    Some(negated) => negated?,
+                    None => each_value(&[x], |v| negate(v[0].clone(), e))?,
+                }
+            }
+            TExprKind::Not(x) => vector_ops::not(&self.vector(x, at)?),
             TExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), a, b) => {
                 self.logic(*op, a, b, at)?
             }
             TExprKind::Binary(op, a, b) => {
-                let x = self.values(a, at)?;
-                if let TExprKind::Const(c) = &b.kind {
-                    // The common `x OP constant`: no vector of copies of the constant.
-                    let c = Value::from(c);
-                    return x
-                        .into_iter()
-                        .map(|x| operate(*op, x, c.clone(), e))
-                        .collect();
-                }
-                let y = self.values(b, at)?;
-                x.into_iter()
-                    .zip(y)
-                    .map(|(x, y)| operate(*op, x, y, e))
-                    .collect::<Eval>()?
+                let x = self.vector(a, at)?;
+                let y = self.vector(b, at)?;
+                binary(*op, x, y, e)?
             }
             TExprKind::In(x, items, negated) => self.in_list(x, items, *negated, at)?,
             TExprKind::Between(x, lo, hi, negated) => {
-                let v = self.values(x, at)?;
-                let lo = self.values(lo, at)?;
-                let hi = self.values(hi, at)?;
-                (0..at.len())
-                    .map(|k| between(&v[k], &lo[k], &hi[k], *negated))
-                    .collect()
+                let args = [
+                    self.vector(x, at)?,
+                    self.vector(lo, at)?,
+                    self.vector(hi, at)?,
+                ];
+                match vector_ops::between(&args[0], &args[1], &args[2], *negated) {
+                    Some(held) => held,
+                    None => each_value(&args, |v| Ok(between(&v[0], &v[1], &v[2], *negated)))?,
+                }
             }
-            TExprKind::IsNull(x, negated) => self
-                .values(x, at)?
-                .into_iter()
-                .map(|v| Value::Bool(v.is_null() != *negated))
-                .collect(),
+            TExprKind::IsNull(x, negated) => {
+                let nulls = self.null_flags(x, at)?;
+                Vector::Bools(
+                    nulls
+                        .into_iter()
+                        .map(|null| Some(null != *negated))
+                        .collect(),
+                )
+            }
             TExprKind::If(c, a, b) => {
                 let holds = self.truths(c, at)?;
-                let (then_at, else_at) = split(at, &holds);
-                let mut then = self.values(a, &then_at)?.into_iter();
-                let mut other = self.values(b, &else_at)?.into_iter();
-                holds
-                    .iter()
-                    .map(|&h| if h { then.next() } else { other.next() })
-                    .map(Option::unwrap_or_default)
-                    .collect()
+                let then_at = select(at, &holds, true);
+                let else_at = select(at, &holds, false);
+                let then = self.vector(a, &then_at)?;
+                let other = self.vector(b, &else_at)?;
+                Vector::choose(&holds, then, other)
             }
-            TExprKind::Call(f, args) => {
-                let mut columns = Vec::with_capacity(args.len());
-                for arg in args {
-                    columns.push(self.values(arg, at)?.into_iter());
-                }
-                let mut out = Vec::with_capacity(at.len());
-                for _ in at {
-                    let mut values = Args::new();
-                    columns
-                        .iter_mut()
-                        .for_each(|c| values.push(c.next().unwrap_or_default()));
-                    out.push(world.apply(*f, values, e)?);
-                }
-                out
-            }
+            TExprKind::Call(f, args) => self.call(*f, args, at, e)?,
         })
+    }
+
+    /// The column `e` reads, when it reads one: an entity field, an aggregate, a
+    /// per-entity population function, a materialized `let`, or a `let` that names one
+    /// of those.
+    fn column(&self, e: &TExpr) -> Option<&'a Column> {
+        let world = self.world;
+        match &e.kind {
+            TExprKind::EntityField(i) => Some(&world.entity[*i]),
+            TExprKind::Aggregate(i) => match &world.aggregates[*i] {
+                Some(column) => Some(column),
+                None => unreachable!("the plan computes aggregate {i} before it is read"),
+            },
+            TExprKind::Population(i) => match &world.populations[*i] {
+                Some(PopValue::PerEntity(column)) => Some(column),
+                Some(PopValue::Scalar(_)) => None,
+                None => unreachable!("the plan computes population function {i} before it is read"),
+            },
+            TExprKind::Let(i) => match &world.lets[*i] {
+                Some(column) => Some(column),
+                // A `let` that names a column has that column's values.
+                None => self.column(&world.program().lets[*i].expr),
+            },
+            _ => None,
+        }
     }
 
     /// Whether `e` is true at each position of `at`.
     fn truths(&mut self, e: &TExpr, at: &At) -> Result<Vec<bool>, Overflow> {
-        Ok(self.values(e, at)?.iter().map(Value::holds).collect())
+        Ok(self.vector(e, at)?.holds())
+    }
+
+    /// Whether `e` is null at each position of `at` (a column is asked without reading
+    /// its values).
+    fn null_flags(&mut self, e: &TExpr, at: &At) -> Result<Vec<bool>, Overflow> {
+        if let Some(column) = self.column(e) {
+            let start = self.start;
+            return Ok(at
+                .iter()
+                .map(|&k| column.is_null(start + k as usize))
+                .collect());
+        }
+        Ok(self.vector(e, at)?.null_flags())
     }
 
     fn segment_at(&mut self, i: usize, at: &At) -> Result<Vec<bool>, Overflow> {
@@ -249,7 +277,7 @@ impl<'a, 'w> Batch<'a, 'w> {
                 .map(|&k| column[self.start + k as usize])
                 .collect());
         }
-        let missing = missing(&self.segments[i], at);
+        let missing = missing(&self.segments[i].known, at);
         if !missing.is_empty() {
             let condition = &self.world.program().segments[i].condition;
             let held = self.truths(condition, &missing)?;
@@ -266,7 +294,7 @@ impl<'a, 'w> Batch<'a, 'w> {
                 .map(|&k| column[self.start + k as usize].map(usize::from))
                 .collect());
         }
-        let missing = missing(&self.segmentations[i], at);
+        let missing = missing(&self.segmentations[i].known, at);
         if !missing.is_empty() {
             let mut found = vec![None; self.len];
             let mut undecided = missing.clone();
@@ -284,7 +312,7 @@ impl<'a, 'w> Batch<'a, 'w> {
                         found[k as usize] = Some(j);
                     }
                 }
-                undecided = split(&undecided, &matched).1;
+                undecided = select(&undecided, &matched, false);
             }
             let found = missing.iter().map(|&k| found[k as usize]).collect();
             remember(&mut self.segmentations[i], &missing, found, self.len);
@@ -294,51 +322,66 @@ impl<'a, 'w> Batch<'a, 'w> {
 
     fn let_at(&mut self, i: usize, at: &At) -> Eval {
         if let Some(column) = &self.world.lets[i] {
-            return Ok(self.read(at, |e| column.get(e)));
+            return Ok(Vector::read(column, self.start, at));
         }
-        let missing = missing(&self.lets[i], at);
-        if !missing.is_empty() {
-            let expr = &self.world.program().lets[i].expr;
-            let values = self.values(expr, &missing)?;
-            remember(&mut self.lets[i], &missing, values, self.len);
+        let missing = missing(&self.lets[i].known, at);
+        if missing.is_empty() {
+            return Ok(self.lets[i].recall(at));
         }
-        Ok(recall(&self.lets[i], at))
+        let expr = &self.world.program().lets[i].expr;
+        let values = self.vector(expr, &missing)?;
+        self.lets[i].remember(&missing, &values, self.len);
+        if missing.len() == at.len() {
+            return Ok(values);
+        }
+        Ok(self.lets[i].recall(at))
     }
 
     fn logic(&mut self, op: BinaryOp, a: &TExpr, b: &TExpr, at: &At) -> Eval {
-        let x: Vec<Option<bool>> = self.values(a, at)?.iter().map(Value::truth).collect();
-        let decided: Vec<Option<Value>> = x.iter().map(|&x| short_circuit(op, x)).collect();
-        let undecided: Vec<bool> = decided.iter().map(Option::is_none).collect();
-        let rest = split(at, &undecided).0;
-        let mut y = self.values(b, &rest)?.into_iter();
-        Ok(decided
-            .into_iter()
-            .zip(x)
-            .map(|(decided, x)| match decided {
-                Some(v) => v,
-                None => logic(op, x, y.next().and_then(|y| y.truth())),
-            })
-            .collect())
+        let x = self.vector(a, at)?.truths();
+        // `false and …` is false and `true or …` is true without reading the right side.
+        let deciding = Some(op == BinaryOp::Or);
+        let undecided: Vec<bool> = x.iter().map(|&x| x != deciding).collect();
+        let rest = select(at, &undecided, true);
+        let mut y = self.vector(b, &rest)?.truths().into_iter();
+        let combine = match op {
+            BinaryOp::And => vector_ops::and,
+            _ => vector_ops::or,
+        };
+        Ok(Vector::Bools(
+            x.into_iter()
+                .zip(undecided)
+                .map(|(x, undecided)| match undecided {
+                    true => combine(x, y.next().flatten()),
+                    false => x,
+                })
+                .collect(),
+        ))
     }
 
     fn in_list(&mut self, x: &TExpr, items: &[TExpr], negated: bool, at: &At) -> Eval {
-        let v = self.values(x, at)?;
+        let v = self.vector(x, at)?;
+        let nulls = v.null_flags();
         // Indices into `at` of the entities not decided yet.
-        let mut undecided: Vec<usize> = (0..at.len()).filter(|&i| !v[i].is_null()).collect();
+        let mut undecided: Vec<u32> = (0..at.len() as u32)
+            .filter(|&i| !nulls[i as usize])
+            .collect();
         let mut saw_null = vec![false; at.len()];
-        let mut out: Values = vec![Value::Null; at.len()];
+        let mut out: Vec<Option<bool>> = vec![None; at.len()];
         for item in items {
             if undecided.is_empty() {
                 break;
             }
-            let item_at: Vec<u32> = undecided.iter().map(|&i| at[i]).collect();
-            let w = self.values(item, &item_at)?;
+            let item_at: Vec<u32> = undecided.iter().map(|&i| at[i as usize]).collect();
+            let w = self.vector(item, &item_at)?;
+            let equal = equals(&v.gather(&undecided), &w);
+            let w_nulls = w.null_flags();
             let mut still = Vec::with_capacity(undecided.len());
-            for (&i, w) in undecided.iter().zip(&w) {
-                match compare(&v[i], w) {
-                    Some(Ordering::Equal) => out[i] = Value::Bool(!negated),
-                    None if w.is_null() => {
-                        saw_null[i] = true;
+            for (j, &i) in undecided.iter().enumerate() {
+                match equal[j] {
+                    Some(true) => out[i as usize] = Some(!negated),
+                    None if w_nulls[j] => {
+                        saw_null[i as usize] = true;
                         still.push(i);
                     }
                     _ => still.push(i),
@@ -347,13 +390,82 @@ impl<'a, 'w> Batch<'a, 'w> {
             undecided = still;
         }
         for i in undecided {
-            out[i] = no_match(saw_null[i], negated);
+            // No item is equal: unknown if an item was null.
+            out[i as usize] = (!saw_null[i as usize]).then_some(negated);
         }
-        Ok(out)
+        Ok(Vector::Bools(out))
     }
 
-    fn read(&self, at: &At, get: impl Fn(usize) -> Value) -> Values {
-        at.iter().map(|&k| get(self.start + k as usize)).collect()
+    fn call(&mut self, f: ScalarFn, args: &[TExpr], at: &At, e: &TExpr) -> Eval {
+        let mut columns = Vec::with_capacity(args.len());
+        for arg in args {
+            columns.push(self.vector(arg, at)?);
+        }
+        if let Some(typed) = vector_ops::date_function(f, &columns) {
+            return Ok(typed);
+        }
+        let world = self.world;
+        each_value(&columns, |values| {
+            world.apply(f, values.iter().cloned().collect(), e)
+        })
+    }
+}
+
+/// A comparison or arithmetic operator applied to two vectors: typed when their kinds
+/// allow, else value by value.
+fn binary(op: BinaryOp, x: Vector, y: Vector, e: &TExpr) -> Eval {
+    let typed = if op.is_comparison() {
+        vector_ops::compare(op, &x, &y).map(Ok)
+    } else {
+        vector_ops::arithmetic(op, &x, &y, e)
+    };
+    match typed {
+        Some(result) => result,
+        None => each_value(&[x, y], |v| operate(op, v[0].clone(), v[1].clone(), e)),
+    }
+}
+
+/// Whether `v` equals `w` at each position (null when either is null or they do not
+/// compare), as `compare_op(==)`.
+fn equals(v: &Vector, w: &Vector) -> Vec<Option<bool>> {
+    match vector_ops::compare(BinaryOp::Eq, v, w) {
+        Some(equal) => equal.truths(),
+        None => (0..v.len())
+            .map(|j| compare_op(BinaryOp::Eq, &v.value(j), &w.value(j)).truth())
+            .collect(),
+    }
+}
+
+/// `f` of the arguments' values at each position (the row evaluator's rule, for kinds
+/// without a typed loop), stored by type when the results allow.
+fn each_value(args: &[Vector], f: impl Fn(&Args) -> Result<Value, Overflow>) -> Eval {
+    let n = args.first().map_or(0, Vector::len);
+    let mut out = Vec::with_capacity(n);
+    for k in 0..n {
+        let values: Args = args.iter().map(|a| a.value(k)).collect();
+        out.push(f(&values)?);
+    }
+    Ok(Vector::from_values(out))
+}
+
+impl LetMemo {
+    /// The memoized values at positions `at` (all known).
+    fn recall(&self, at: &At) -> Vector {
+        match &self.values {
+            Some(values) => values.gather(at),
+            None => Vector::nulls(at.len()),
+        }
+    }
+
+    /// Stores the values computed at positions `at` of a batch of `len` entities.
+    fn remember(&mut self, at: &At, values: &Vector, len: usize) {
+        if self.known.is_empty() {
+            self.known = vec![false; len];
+        }
+        self.values
+            .get_or_insert_with(|| Vector::blank(values.kind(), len))
+            .put(at, values);
+        at.iter().for_each(|&k| self.known[k as usize] = true);
     }
 }
 
@@ -371,25 +483,26 @@ fn positions(sel: &[bool]) -> Vec<u32> {
     (0..sel.len() as u32).filter(|&k| sel[k as usize]).collect()
 }
 
-/// The positions of `at` where `keep` is true, and those where it is false.
-fn split(at: &At, keep: &[bool]) -> (Vec<u32>, Vec<u32>) {
-    let mut kept = Vec::new();
-    let mut dropped = Vec::new();
-    for (&k, &keep) in at.iter().zip(keep) {
-        if keep {
-            kept.push(k);
-        } else {
-            dropped.push(k);
-        }
+/// The positions of `at` whose flag in `flags` is `wanted`.
+fn select(at: &At, flags: &[bool], wanted: bool) -> Vec<u32> {
+    // Without a branch per position: every position is written, the count advances only
+    // for the wanted ones.
+    let mut out = vec![0; at.len()];
+    let mut n = 0;
+    for (&k, &flag) in at.iter().zip(flags) {
+        out[n] = k;
+        n += usize::from(flag == wanted);
     }
-    (kept, dropped)
+    out.truncate(n);
+    out
 }
 
-/// The positions of `at` a memo does not know yet.
-fn missing<T>(memo: &Memo<T>, at: &At) -> Vec<u32> {
+/// The positions of `at` a memo (which knows the positions marked in `known`) does not
+/// know yet.
+fn missing(known: &[bool], at: &At) -> Vec<u32> {
     at.iter()
         .copied()
-        .filter(|&k| !memo.known.get(k as usize).copied().unwrap_or(false))
+        .filter(|&k| !known.get(k as usize).copied().unwrap_or(false))
         .collect()
 }
 

@@ -14,8 +14,8 @@ use smallvec::SmallVec;
 
 use super::batch::Batch;
 use super::error::RunError;
-use super::eval::{Row, World};
-use super::parallel::{for_batches, map_chunks};
+use super::eval::World;
+use super::parallel::{CHUNK, for_batches};
 use super::value::{Value, total_order};
 use crate::check::hir::{Campaign, Do};
 use crate::check::types::{Ty, Type};
@@ -99,9 +99,19 @@ pub struct CutPoint {
 
 /// Step 4's walk: the first treated candidate that would exceed `budget` or `cap` ends it.
 pub fn cut_point(ranked: &[Candidate], budget: Option<Decimal>, cap: Option<u64>) -> CutPoint {
+    cut_of(ranked.iter(), budget, cap)
+}
+
+/// [`cut_point`] over candidates given in walk order.
+fn cut_of<'c>(
+    ranked: impl ExactSizeIterator<Item = &'c Candidate>,
+    budget: Option<Decimal>,
+    cap: Option<u64>,
+) -> CutPoint {
+    let len = ranked.len();
     let mut cost = Decimal::ZERO;
     let mut treated = 0u64;
-    for (i, c) in ranked.iter().enumerate() {
+    for (i, c) in ranked.enumerate() {
         if c.variant == HOLDOUT {
             continue;
         }
@@ -117,7 +127,7 @@ pub fn cut_point(ranked: &[Candidate], budget: Option<Decimal>, cap: Option<u64>
         treated += 1;
     }
     CutPoint {
-        end: ranked.len(),
+        end: len,
         cost,
         treated,
     }
@@ -159,20 +169,18 @@ pub fn run_campaigns(
                 &mut result,
                 audience.as_mut(),
             )?;
-            let ranked = walk(campaign, candidates, keys, &mut result);
+            let ranked = walk(campaign, candidates, &position, &mut result, keep_details);
             // Without details, the candidates are freed here, before the actions are made.
-            result.details = audience.map(|audience| CampaignDetails { audience, ranked });
+            result.details = audience
+                .zip(ranked)
+                .map(|(audience, ranked)| CampaignDetails { audience, ranked });
             result
                 .accepted
                 .par_sort_unstable_by_key(|&(e, _)| position[e as usize]);
             for &(e, _) in &result.accepted {
                 taken[e as usize] += 1;
             }
-            for chunk in map_chunks(&result.accepted, |chunk| emit(world, c, chunk))? {
-                for (action, row) in chunk {
-                    actions[action].push(row);
-                }
-            }
+            emit(world, c, &result.accepted, keys.len(), &mut actions)?;
         }
         results.push(result);
     }
@@ -192,7 +200,7 @@ fn candidates(
     let batches = for_batches(world, keys.len(), |batch| {
         steps(world, campaign, keys, taken, keep_audience, batch)
     })?;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(batches.iter().map(|s| s.candidates.len()).sum());
     for steps in batches {
         result.eligible += steps.eligible;
         result.skipped += steps.skipped;
@@ -241,24 +249,27 @@ fn steps(
     let would_act = would_act(campaign, &eligible, batch)?;
     let variants: Vec<u16> = (0..n)
         .map(|k| match would_act[k] {
-            true => choose_variant(campaign, bucket(&campaign.salt, &keys[batch.entity(k)])),
+            true => variant_of(campaign, &keys[batch.entity(k)]),
             false => HOLDOUT,
         })
         .collect();
     let costs = treated_costs(world, campaign, &would_act, &variants, batch)?;
     let mut ranks = Vec::with_capacity(campaign.rank_by.len());
     for key in &campaign.rank_by {
-        ranks.push(batch.eval(&key.expr, &would_act)?);
+        ranks.push(batch.selected(&key.expr, &would_act)?.into_iter());
     }
-    let candidates = (0..n)
-        .filter(|&k| would_act[k])
-        .map(|k| Candidate {
+    let mut candidates = Vec::with_capacity(would_act.iter().filter(|&&w| w).count());
+    candidates.extend((0..n).filter(|&k| would_act[k]).map(|k| {
+        Candidate {
             entity: batch.entity(k) as u32,
             variant: variants[k],
             cost: costs[k],
-            rank: ranks.iter().map(|r| r[k].clone()).collect(),
-        })
-        .collect::<Vec<_>>();
+            rank: ranks
+                .iter_mut()
+                .map(|r| r.next().unwrap_or_default())
+                .collect(),
+        }
+    }));
     let eligible = eligible.iter().filter(|&&e| e).count() as u64;
     Ok(Steps {
         eligible,
@@ -312,10 +323,10 @@ fn treated_costs(
                 continue;
             };
             let acts = when_holds_batch(d, &rows, batch)?;
-            let costs = batch.eval(&d.values[cost_field], &acts)?;
-            for k in (0..n).filter(|&k| acts[k]) {
+            let costs = batch.selected(&d.values[cost_field], &acts)?;
+            for (k, cost) in (0..n).filter(|&k| acts[k]).zip(&costs) {
                 total[k] = total[k]
-                    .checked_add(cost_decimal(&costs[k]))
+                    .checked_add(cost_decimal(cost))
                     .ok_or(RunError::Overflow { span: d.span })?;
             }
         }
@@ -339,13 +350,6 @@ fn when_holds_batch(d: &Do, sel: &[bool], batch: &mut Batch) -> Result<Vec<bool>
     }
 }
 
-fn when_holds(world: &World, d: &Do, row: &mut Row) -> Result<bool, RunError> {
-    match &d.when {
-        Some(w) => Ok(world.eval(w, row)?.holds()),
-        None => Ok(true),
-    }
-}
-
 /// The first 4 bytes of `md5(salt + ":" + key)`, big-endian, modulo 10000.
 pub fn bucket(salt: &str, key: &str) -> u32 {
     let mut hasher = Md5::new();
@@ -354,6 +358,19 @@ pub fn bucket(salt: &str, key: &str) -> u32 {
     hasher.update(key.as_bytes());
     let digest = hasher.finalize();
     u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]) % 10_000
+}
+
+/// The variant of the entity with key `key`. A campaign without holdout whose first
+/// variant takes every bucket needs no bucket, so no md5.
+fn variant_of(campaign: &Campaign, key: &str) -> u16 {
+    let whole = campaign
+        .variants
+        .first()
+        .is_some_and(|v| v.weight_bp >= 10_000);
+    if campaign.holdout_bp == 0 && whole {
+        return 0;
+    }
+    choose_variant(campaign, bucket(&campaign.salt, key))
 }
 
 /// Holdout below `h`; otherwise the first variant whose cumulative share covers the bucket.
@@ -376,24 +393,23 @@ pub fn choose_variant(campaign: &Campaign, bucket: u32) -> u16 {
 }
 
 /// Step 4: sort by `rank by` (nulls last, then key), walk until the budget or cap would
-/// be exceeded by a treated entity; everyone before is accepted.
+/// be exceeded by a treated entity; everyone before is accepted. `position` is each
+/// entity's place in key order (keys are distinct, so it orders as the keys do). The
+/// candidates in walk order are returned only when `keep_details` asks for them.
 fn walk(
     campaign: &Campaign,
-    mut candidates: Vec<Candidate>,
-    keys: &[Arc<str>],
+    candidates: Vec<Candidate>,
+    position: &[u32],
     result: &mut CampaignResult,
-) -> Vec<Candidate> {
-    candidates.par_sort_unstable_by(|a, b| {
-        rank_order(campaign, a, b).then_with(|| {
-            keys[a.entity as usize]
-                .as_bytes()
-                .cmp(keys[b.entity as usize].as_bytes())
-        })
-    });
-    let cut = cut_point(&candidates, campaign.budget, campaign.cap);
+    keep_details: bool,
+) -> Option<Vec<Candidate>> {
+    let order = walk_order(campaign, &candidates, position);
+    let in_order = || order.iter().map(|&i| &candidates[i as usize]);
+    let cut = cut_of(in_order(), campaign.budget, campaign.cap);
     result.cut = (candidates.len() - cut.end) as u64;
     result.total_cost = cut.cost;
-    for c in &candidates[..cut.end] {
+    result.accepted.reserve_exact(cut.end);
+    for c in in_order().take(cut.end) {
         if c.variant == HOLDOUT {
             result.holdout += 1;
         } else {
@@ -402,7 +418,25 @@ fn walk(
         }
         result.accepted.push((c.entity, c.variant));
     }
-    candidates
+    keep_details.then(|| {
+        let mut slots: Vec<Option<Candidate>> = candidates.into_iter().map(Some).collect();
+        let mut take = |i: u32| slots[i as usize].take();
+        order.iter().filter_map(|&i| take(i)).collect()
+    })
+}
+
+/// The indices of the candidates in walk order. The sort moves (place in key order,
+/// index) pairs rather than whole candidates; without `rank by` it compares only places.
+fn walk_order(campaign: &Campaign, candidates: &[Candidate], position: &[u32]) -> Vec<u32> {
+    let mut order: Vec<(u32, u32)> = (candidates.iter())
+        .zip(0..)
+        .map(|(c, i)| (position[c.entity as usize], i))
+        .collect();
+    order.par_sort_unstable_by(|&(place_a, a), &(place_b, b)| {
+        let (a, b) = (&candidates[a as usize], &candidates[b as usize]);
+        rank_order(campaign, a, b).then(place_a.cmp(&place_b))
+    });
+    order.into_iter().map(|(_, i)| i).collect()
 }
 
 fn rank_order(campaign: &Campaign, a: &Candidate, b: &Candidate) -> Ordering {
@@ -421,41 +455,117 @@ fn rank_order(campaign: &Campaign, a: &Candidate, b: &Candidate) -> Ordering {
     Ordering::Equal
 }
 
-/// Step 5: the actions of the accepted treated entities of a chunk, in entity order and
-/// then `do` order.
+/// Step 5: appends to `actions` the action rows of the accepted treated entities
+/// (`accepted` is in key order) of `n` entities, in key order and then `do` order.
+/// Payloads are evaluated a batch of entities at a time.
 fn emit(
     world: &World,
     campaign: usize,
     accepted: &[(u32, u16)],
-) -> Result<Vec<(usize, ActionRow)>, RunError> {
-    let mut rows = Vec::new();
-    let mut row = Row::new(world.program(), 0);
+    n: usize,
+    actions: &mut [Vec<ActionRow>],
+) -> Result<(), RunError> {
+    let mut variants = vec![HOLDOUT; n];
+    for &(e, variant) in accepted {
+        variants[e as usize] = variant;
+    }
+    let mut batches = for_batches(world, n, |batch| {
+        emit_batch(world, campaign, &variants, batch)
+    })?;
+    for (action, rows) in actions.iter_mut().enumerate() {
+        rows.reserve(batches.iter().map(|b| b.counts[action]).sum());
+    }
     for &(entity, variant) in accepted {
         if variant == HOLDOUT {
             continue;
         }
-        row.reset(entity as usize);
-        for d in &world.program().campaigns[campaign].variants[variant as usize].dos {
-            if !when_holds(world, d, &mut row)? {
-                continue;
-            }
-            let fields = &world.program().actions[d.action].fields;
-            let mut values = Vec::with_capacity(fields.len());
-            for (expr, field) in d.values.iter().zip(fields) {
-                values.push(coerce(world.eval(expr, &mut row)?, &field.ty));
-            }
-            rows.push((
-                d.action,
-                ActionRow {
-                    entity,
-                    campaign,
-                    variant,
-                    values,
-                },
-            ));
+        let e = entity as usize;
+        for (action, values) in batches[e / CHUNK].take(e % CHUNK) {
+            actions[action].push(ActionRow {
+                entity,
+                campaign,
+                variant,
+                values,
+            });
         }
     }
-    Ok(rows)
+    Ok(())
+}
+
+/// The payloads of one batch's treated entities, grouped by entity: those of batch
+/// position `k` are `payloads[starts[k]..starts[k + 1]]`, in `do` order, each with its
+/// action.
+struct Emitted {
+    payloads: Vec<(usize, Vec<Value>)>,
+    starts: Vec<u32>,
+    /// How many rows each action has.
+    counts: Vec<usize>,
+}
+
+impl Emitted {
+    /// The payloads of batch position `k` (each can be taken once).
+    fn take(&mut self, k: usize) -> impl Iterator<Item = (usize, Vec<Value>)> + '_ {
+        let (from, to) = (self.starts[k] as usize, self.starts[k + 1] as usize);
+        self.payloads[from..to]
+            .iter_mut()
+            .map(|(action, values)| (*action, std::mem::take(values)))
+    }
+}
+
+/// Step 5 for a batch: for each variant's entities (`variants` by entity, [`HOLDOUT`] for
+/// entities without actions), each `do` whose `when` holds gives a row of its payload.
+fn emit_batch(
+    world: &World,
+    campaign: usize,
+    variants: &[u16],
+    batch: &mut Batch,
+) -> Result<Emitted, RunError> {
+    let n = batch.len();
+    let campaign = &world.program().campaigns[campaign];
+    let program = world.program();
+    let mut rows = Vec::new();
+    for (v, variant) in campaign.variants.iter().enumerate() {
+        let treated: Vec<bool> = (0..n)
+            .map(|k| usize::from(variants[batch.entity(k)]) == v)
+            .collect();
+        if !treated.contains(&true) {
+            continue;
+        }
+        for d in &variant.dos {
+            let acts = when_holds_batch(d, &treated, batch)?;
+            let mut payload = Vec::with_capacity(d.values.len());
+            for expr in &d.values {
+                payload.push(batch.selected(expr, &acts)?.into_iter());
+            }
+            let fields = &program.actions[d.action].fields;
+            for k in (0..n).filter(|&k| acts[k]) {
+                let values = (payload.iter_mut().zip(fields))
+                    .map(|(column, field)| coerce(column.next().unwrap_or_default(), &field.ty))
+                    .collect();
+                rows.push((k, (d.action, values)));
+            }
+        }
+    }
+    // An entity's rows all come from its one variant, already in `do` order.
+    rows.sort_by_key(|&(k, _)| k);
+    let mut starts = vec![0u32; n + 1];
+    for &(k, _) in &rows {
+        starts[k + 1] += 1;
+    }
+    let mut total = 0;
+    for start in &mut starts {
+        total += *start;
+        *start = total;
+    }
+    let mut counts = vec![0; program.actions.len()];
+    for (_, (action, _)) in &rows {
+        counts[*action] += 1;
+    }
+    Ok(Emitted {
+        payloads: rows.into_iter().map(|(_, payload)| payload).collect(),
+        starts,
+        counts,
+    })
 }
 
 /// A value converted to a payload field's declared type (int → decimal, ...).

@@ -112,7 +112,8 @@ impl<T: Copy + Default> Typed<T> {
         }
     }
 
-    fn get(&self, row: usize) -> Option<T> {
+    /// The value of row `row` (`None` for null).
+    pub(super) fn get(&self, row: usize) -> Option<T> {
         let null = self
             .nulls
             .get(row / 64)
@@ -402,6 +403,63 @@ fn kept_of<'a, T: 'a>(items: Vec<T>, keep: &'a [bool]) -> impl Iterator<Item = T
         .into_iter()
         .zip(keep)
         .filter_map(|(item, &k)| k.then_some(item))
+}
+
+/// A column's typed storage, borrowed, for readers that take many rows without building
+/// a [`Value`] for each (the batch evaluator).
+pub(super) enum ColumnView<'a> {
+    /// Bools.
+    Bools(&'a Typed<bool>),
+    /// Whole numbers.
+    Ints(&'a Typed<i64>),
+    /// Whole numbers stored in 32 bits.
+    SmallInts(&'a Typed<i32>),
+    /// Exact numbers.
+    Decimals(&'a Typed<Decimal>),
+    /// Floats.
+    Floats(&'a Typed<f64>),
+    /// Dates.
+    Dates(&'a Typed<NaiveDate>),
+    /// Datetimes.
+    DateTimes(&'a Typed<NaiveDateTime>),
+    /// Only nulls.
+    Nulls,
+    /// Strings, or values of mixed kinds: read with [`Column::get`].
+    Other,
+}
+
+impl Column {
+    /// The column's storage, to read rows by type.
+    pub(super) fn view(&self) -> ColumnView<'_> {
+        match self {
+            Column::Bools(c) => ColumnView::Bools(c),
+            Column::Ints(c) => ColumnView::Ints(c),
+            Column::SmallInts(c) => ColumnView::SmallInts(c),
+            Column::Decimals(c) => ColumnView::Decimals(c),
+            Column::Floats(c) => ColumnView::Floats(c),
+            Column::Dates(c) => ColumnView::Dates(c),
+            Column::DateTimes(c) => ColumnView::DateTimes(c),
+            Column::Untyped(_) => ColumnView::Nulls,
+            Column::Dictionary(_) | Column::Strings(_) | Column::Values(_) => ColumnView::Other,
+        }
+    }
+
+    /// Whether row `row` is null, without building its value.
+    pub fn is_null(&self, row: usize) -> bool {
+        match self {
+            Column::Bools(c) => c.get(row).is_none(),
+            Column::Ints(c) => c.get(row).is_none(),
+            Column::SmallInts(c) => c.get(row).is_none(),
+            Column::Decimals(c) => c.get(row).is_none(),
+            Column::Floats(c) => c.get(row).is_none(),
+            Column::Dates(c) => c.get(row).is_none(),
+            Column::DateTimes(c) => c.get(row).is_none(),
+            Column::Dictionary(d) => d.get(row).is_none(),
+            Column::Strings(c) => c[row].is_none(),
+            Column::Values(c) => c[row].is_null(),
+            Column::Untyped(_) => true,
+        }
+    }
 }
 
 /// The string of a value read from a string column.

@@ -22,6 +22,8 @@ mod progress;
 pub mod read;
 mod stream;
 mod value;
+mod vector;
+mod vector_ops;
 pub mod write;
 
 use std::sync::Arc;

@@ -37,14 +37,3 @@ where
         .for_each(|part| all.extend(part));
     Ok(all)
 }
-
-/// `f` for each chunk of [`CHUNK`] items, in parallel; the chunks' results come back in
-/// the items' order.
-pub fn map_chunks<I, T, F>(items: &[I], f: F) -> Result<Vec<T>, RunError>
-where
-    I: Sync,
-    T: Send,
-    F: Fn(&[I]) -> Result<T, RunError> + Sync + Send,
-{
-    items.par_chunks(CHUNK).map(f).collect()
-}
