@@ -326,6 +326,25 @@ mod tests {
     }
 
     #[test]
+    fn a_key_is_found_ahead_of_where_the_search_starts_behind_it_or_nowhere() {
+        let names: Vec<String> = (0..40).map(|i| format!("K{i:02}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let keys = keys(&names);
+        let (index, _) = index_in_parts(&keys, &[0]);
+        let keys = Keys {
+            keys: &keys,
+            index: &index,
+        };
+        assert_eq!(keys.find_from(10, "K10"), Some(10));
+        assert_eq!(keys.find_from(10, "K17"), Some(17));
+        assert_eq!(keys.find_from(10, "K30"), Some(30));
+        assert_eq!(keys.find_from(10, "K03"), Some(3));
+        assert_eq!(keys.find_from(40, "K39"), Some(39));
+        assert_eq!(keys.find_from(99, "K00"), Some(0));
+        assert_eq!(keys.find_from(10, "K99"), None);
+    }
+
+    #[test]
     fn an_empty_index_finds_nothing() {
         assert_eq!(KeyIndex::default().find(&[], "a"), None);
         let (index, duplicates) = index_in_parts(&[], &[0]);
