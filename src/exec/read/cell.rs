@@ -230,13 +230,10 @@ fn parse_bool(text: &str) -> Result<bool, String> {
 
 /// `YYYY-MM-DD`, a date that exists.
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    let b = text.as_bytes();
-    if b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && let (Some(y), Some(m), Some(d)) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10]))
+    if text.len() == 10
+        && let Some((year, month, day)) = date_fields(text.as_bytes())
     {
-        return NaiveDate::from_ymd_opt(y as i32, m, d)
+        return NaiveDate::from_ymd_opt(year, month, day)
             .ok_or_else(|| format!("`{text}` is not a date that exists"));
     }
     Err(format!("`{text}` is not a date (YYYY-MM-DD)"))
@@ -311,21 +308,11 @@ fn general_datetime(text: &str) -> Option<NaiveDateTime> {
 
 /// `YYYY-MM-DDTHH:MM:SS` exactly: the common case, without a general parser.
 fn fast_datetime(b: &[u8]) -> Option<NaiveDateTime> {
-    if b.len() != 19
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !matches!(b[10], b'T' | b' ')
-        || b[13] != b':'
-        || b[16] != b':'
-    {
+    if b.len() != 19 || !matches!(b[10], b'T' | b' ') || b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let year = two_digits(b[0], b[1])? * 100 + two_digits(b[2], b[3])?;
-    let date = NaiveDate::from_ymd_opt(
-        year as i32,
-        two_digits(b[5], b[6])?,
-        two_digits(b[8], b[9])?,
-    )?;
+    let (year, month, day) = date_fields(b)?;
+    let date = NaiveDate::from_ymd_opt(year, month, day)?;
     let (hour, minute, second) = (
         two_digits(b[11], b[12])?,
         two_digits(b[14], b[15])?,
@@ -345,10 +332,18 @@ fn two_digits(tens: u8, ones: u8) -> Option<u32> {
     (tens < 10 && ones < 10).then_some(u32::from(tens) * 10 + u32::from(ones))
 }
 
-fn digits(b: &[u8]) -> Option<u32> {
-    b.iter().try_fold(0u32, |n, &c| {
-        c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-    })
+/// The year, month and day written `YYYY-MM-DD` at the start of `b` (at least 10 bytes),
+/// whether or not they make a date.
+fn date_fields(b: &[u8]) -> Option<(i32, u32, u32)> {
+    if b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = two_digits(b[0], b[1])? * 100 + two_digits(b[2], b[3])?;
+    Some((
+        year as i32,
+        two_digits(b[5], b[6])?,
+        two_digits(b[8], b[9])?,
+    ))
 }
 
 #[cfg(test)]
