@@ -12,6 +12,7 @@ use rust_decimal::Decimal;
 use super::column::Column;
 use super::error::RunError;
 use super::mode::ModeCounts;
+use super::scalar::Scalar;
 use super::value::{Value, compare, decimal_to_f64, total_order};
 use crate::check::hir::{AggFunc, Aggregate};
 use crate::check::types::Ty;
@@ -233,6 +234,48 @@ impl Accumulator {
                 if better {
                     kept[slot] = Some((time, value.clone()));
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Accumulator::add`] of a cell of the typed event path, which lies in `row`;
+    /// `text` makes the (shared) value of a text the accumulator keeps.
+    pub fn add_scalar(
+        &mut self,
+        slot: usize,
+        scalar: Scalar,
+        row: &[u8],
+        time: Option<NaiveDateTime>,
+        text: impl FnOnce(&[u8]) -> Value,
+    ) -> Result<(), Overflowed> {
+        match (self, scalar) {
+            (Accumulator::Count(counts), _) => counts[slot] += 1,
+            (Accumulator::Exists(seen), _) => seen[slot] = true,
+            (_, Scalar::Null) => {}
+            (Accumulator::SumDecimal(sums), Scalar::Decimal(d)) => {
+                sums[slot] = sums[slot].checked_add(d).ok_or(Overflowed)?;
+            }
+            (Accumulator::Extreme(best, want), Scalar::DateTime(dt)) => {
+                let better = match &best[slot] {
+                    Value::DateTime(kept) => dt.cmp(kept) == *want,
+                    kept => kept.is_null(),
+                };
+                if better {
+                    best[slot] = Value::DateTime(dt);
+                }
+            }
+            (Accumulator::Mode(counts), Scalar::Text(..)) => {
+                let bytes = scalar.bytes(row).unwrap_or_default();
+                counts.add_text(slot, bytes, || text(bytes));
+            }
+            (acc, Scalar::Text(..)) => {
+                let bytes = scalar.bytes(row).unwrap_or_default();
+                acc.add(slot, &text(bytes), time)?;
+            }
+            (acc, scalar) => {
+                let value = scalar.plain_value().unwrap_or_default();
+                acc.add(slot, &value, time)?;
             }
         }
         Ok(())

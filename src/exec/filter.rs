@@ -8,7 +8,8 @@
 use std::cmp::Ordering;
 
 use super::eval::{Overflow, Row, World, op_holds};
-use super::value::{Value, compare};
+use super::scalar::Scalar;
+use super::value::{Value, compare, total_order};
 use crate::check::hir::{TExpr, TExprKind};
 use crate::syntax::ast::BinaryOp;
 
@@ -68,6 +69,57 @@ impl<'e> Filter<'e> {
             Filter::Or(a, b) => a.holds(world, row)? || b.holds(world, row)?,
             Filter::Expr(e) => world.eval(e, row)?.holds(),
         })
+    }
+
+    /// Whether the condition only compares event fields with constants (no
+    /// [`Filter::Expr`]), so that [`Filter::holds_for`] can test it.
+    pub fn reads_fields_only(&self) -> bool {
+        match self {
+            Filter::Compare(..) | Filter::In(..) => true,
+            Filter::And(a, b) | Filter::Or(a, b) => a.reads_fields_only() && b.reads_fields_only(),
+            Filter::Expr(_) => false,
+        }
+    }
+
+    /// Whether the condition is true for an event read as scalars (texts in `row`);
+    /// `None` for a condition that does not only read fields.
+    pub fn holds_for(&self, cells: &[Scalar], row: &[u8]) -> Option<bool> {
+        Some(match self {
+            Filter::Compare(f, op, c) => cells[*f]
+                .compare(row, c)
+                .is_some_and(|ord| op_holds(*op, ord)),
+            Filter::In(f, values, negated) => {
+                let v = &cells[*f];
+                !v.is_null() && values.iter().any(|w| v.equals(row, w)) != *negated
+            }
+            Filter::And(a, b) => a.holds_for(cells, row)? && b.holds_for(cells, row)?,
+            Filter::Or(a, b) => a.holds_for(cells, row)? || b.holds_for(cells, row)?,
+            Filter::Expr(_) => return None,
+        })
+    }
+
+    /// Whether two conditions test the same thing (so that an event is tested once).
+    pub fn same_as(&self, other: &Filter) -> bool {
+        let same = |a: &Value, b: &Value| {
+            std::mem::discriminant(a) == std::mem::discriminant(b)
+                && total_order(a, b) == Ordering::Equal
+        };
+        match (self, other) {
+            (Filter::Compare(f, op, c), Filter::Compare(g, op2, d)) => {
+                f == g && op == op2 && same(c, d)
+            }
+            (Filter::In(f, a, negated), Filter::In(g, b, negated2)) => {
+                f == g
+                    && negated == negated2
+                    && a.len() == b.len()
+                    && a.iter().zip(b).all(|(x, y)| same(x, y))
+            }
+            (Filter::And(a, b), Filter::And(c, d)) | (Filter::Or(a, b), Filter::Or(c, d)) => {
+                a.same_as(c) && b.same_as(d)
+            }
+            (Filter::Expr(a), Filter::Expr(b)) => std::ptr::eq(*a, *b),
+            _ => false,
+        }
     }
 }
 

@@ -455,10 +455,10 @@ fn sorted_by_key(keys: &[Arc<str>]) -> Vec<u32> {
     by_key
 }
 
-/// `read` over each part of a large CSV file, on all cores, in file order; `None` when the
-/// file is not split (small, NDJSON, rows in memory) or a part met a `"` (a quoted cell
-/// may hold a line end, so the parts may be cut wrong): the caller then reads the file in
-/// one piece.
+/// `read` over each part of a CSV file (a small file is one part), on all cores, in file
+/// order; `None` for other sources (NDJSON, rows in memory) or when a part met a `"` (a
+/// quoted cell may hold a line end, so the parts may be cut wrong): the caller then reads
+/// the source with its ordinary reader.
 pub(super) fn in_parts<T: Send>(
     source: &Source,
     record: &str,

@@ -20,6 +20,7 @@ mod parallel;
 mod population;
 mod progress;
 pub mod read;
+mod scalar;
 mod stream;
 mod value;
 mod vector;

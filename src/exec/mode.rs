@@ -52,6 +52,8 @@ pub struct ModeCounts {
     /// the text. (Only strings held in `values` are here: their address cannot be reused
     /// while they are.)
     by_address: FxHashMap<usize, u32>,
+    /// The ids of the texts counted by [`ModeCounts::add_text`], by their bytes.
+    texts: FxHashMap<Box<[u8]>, u32>,
     counts: Counts,
 }
 
@@ -164,6 +166,25 @@ impl ModeCounts {
     /// Counts `n` more occurrences of `value` for the entity in `slot`.
     pub fn add(&mut self, slot: usize, value: &Value, n: u32) {
         let id = self.id(value);
+        self.count(slot, id, n);
+    }
+
+    /// Counts one more occurrence of a text for the entity in `slot`, found by its bytes;
+    /// `value` makes its value the first time it is seen.
+    pub fn add_text(&mut self, slot: usize, text: &[u8], value: impl FnOnce() -> Value) {
+        let id = match self.texts.get(text) {
+            Some(&id) => id,
+            None => {
+                let id = self.id(&value());
+                self.texts.insert(text.into(), id);
+                id
+            }
+        };
+        self.count(slot, id, 1);
+    }
+
+    /// Adds `n` to the count of value `id` for `slot`.
+    fn count(&mut self, slot: usize, id: u32, n: u32) {
         if !self.counts.add(slot, id, n) {
             self.counts.widen();
             self.counts.add(slot, id, n);
@@ -238,6 +259,19 @@ mod tests {
         assert_eq!(counts.values.len(), 2);
         let result: Vec<String> = counts.finish().iter().map(Value::text).collect();
         assert_eq!(result, ["wine"]);
+    }
+
+    #[test]
+    fn texts_counted_by_their_bytes_are_the_values_of_the_same_strings() {
+        let mut counts = ModeCounts::default();
+        counts.grow();
+        counts.add(0, &text("tea"), 2);
+        for v in ["wine", "tea", "wine", "wine"] {
+            counts.add_text(0, v.as_bytes(), || text(v));
+        }
+        assert_eq!(counts.values.len(), 2);
+        let result: Vec<String> = counts.finish().iter().map(Value::text).collect();
+        assert_eq!(result, ["tea"]);
     }
 
     #[test]

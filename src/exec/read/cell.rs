@@ -1,5 +1,6 @@
 //! Exec stage, readers: turning one cell's text into a typed value (LANGUAGE.md section 9).
 
+use std::ops::Range;
 use std::str::FromStr;
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use rustc_hash::FxHashMap;
 
 use crate::check::hir::Field;
 use crate::check::types::{Ty, Type};
+use crate::exec::scalar::Scalar;
 use crate::exec::value::Value;
 
 /// How many distinct strings a column shares before new ones are allocated unshared.
@@ -68,6 +70,34 @@ impl CellParser {
             Ty::DateTime => parse_datetime(text).map(Value::DateTime),
             Ty::Duration | Ty::Null | Ty::Error => Err(format!("`{}` has no data type", self.name)),
         }
+    }
+
+    /// The scalar of a cell's text, which lies at `at` in its row, or what is wrong with
+    /// it: as [`CellParser::parse`] reads it, but text is left in the row.
+    #[inline]
+    pub fn scalar(&mut self, text: &str, at: Range<usize>) -> Result<Scalar, String> {
+        let parsed = match &self.ty.ty {
+            _ if text.is_empty() => None,
+            Ty::String => Some(Scalar::text(at.clone())),
+            Ty::Enum(_) if self.enum_values.iter().any(|v| **v == *text) => {
+                Some(Scalar::text(at.clone()))
+            }
+            Ty::Decimal => fast_decimal(text.as_bytes()).map(Scalar::Decimal),
+            Ty::DateTime => fast_datetime(text.as_bytes()).map(Scalar::DateTime),
+            _ => None,
+        };
+        match parsed {
+            Some(scalar) => Ok(scalar),
+            None => self.other_scalar(text),
+        }
+    }
+
+    /// [`CellParser::scalar`] of the cells its fast paths do not read: through
+    /// [`CellParser::parse`], which also says what is wrong.
+    #[cold]
+    fn other_scalar(&mut self, text: &str) -> Result<Scalar, String> {
+        let value = self.parse(text)?;
+        Scalar::from_value(&value).ok_or_else(|| format!("`{}` holds no scalar", self.name))
     }
 
     /// Whether the column holds text (a `string` or an `enum`).

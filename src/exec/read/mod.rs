@@ -13,7 +13,7 @@ mod split;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use cell::{parse_date, parse_datetime, parse_decimal};
+pub use cell::{CellParser, parse_date, parse_datetime, parse_decimal};
 pub use csv_file::CsvReader;
 pub use plain_csv::PlainCsvReader;
 pub use split::split_csv;

@@ -14,10 +14,11 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use super::cell::CellParser;
-use super::csv_file::{CsvReader, cell_count_problem, io_error, parse_fields};
+use super::csv_file::{CsvReader, cell_count_problem, escape_invalid_utf8, io_error, parse_fields};
 use super::{RowProblem, RowReader};
 use crate::check::hir::Field;
 use crate::exec::error::RunError;
+use crate::exec::scalar::Scalar;
 use crate::exec::value::Value;
 
 /// How many bytes are read from the file at a time (a longer line is read in several).
@@ -139,6 +140,61 @@ impl PlainCsvReader {
                 std::str::from_utf8(cell).map_err(|_| cell)
             }),
         }
+    }
+}
+
+impl PlainCsvReader {
+    /// Like [`RowReader::next_row`], but fills `row` with the [`Scalar`]s of the fields
+    /// marked in `wanted` (the others are checked and left as they are); texts lie in
+    /// [`PlainCsvReader::row_bytes`].
+    pub fn next_scalars(
+        &mut self,
+        wanted: &[bool],
+        row: &mut [Scalar],
+    ) -> Result<Option<Result<u64, RowProblem>>, RunError> {
+        if self.header_ahead {
+            self.header_ahead = false;
+            self.advance()?;
+        }
+        let Some(line) = self.advance()? else {
+            return Ok(None);
+        };
+        self.split_cells(line)?;
+        Ok(Some(self.scalar_row(line, wanted, row).map(|()| line)))
+    }
+
+    /// The bytes of the row last read.
+    pub fn row_bytes(&self) -> &[u8] {
+        &self.rows.block.bytes()[self.row.clone()]
+    }
+
+    /// Parses the declared fields of the row at `line` into `row` as scalars.
+    fn scalar_row(
+        &mut self,
+        line: u64,
+        wanted: &[bool],
+        row: &mut [Scalar],
+    ) -> Result<(), RowProblem> {
+        let start = self.row.start;
+        let fields = self.columns.iter_mut().zip(wanted).zip(row.iter_mut());
+        for (((i, parser), &wanted), slot) in fields {
+            let at = cell_range(&self.cell_ends, *i).unwrap_or_default();
+            let text = self.rows.text(start + at.start..start + at.end);
+            let parsed = match text {
+                Ok(text) if wanted => parser.scalar(text, at).map(|v| *slot = v),
+                Ok(text) => parser.check(text),
+                Err(_) => Err("the cell is not valid UTF-8".to_string()),
+            };
+            if let Err(problem) = parsed {
+                return Err(RowProblem {
+                    line,
+                    column: parser.name.clone(),
+                    value: text.map_or_else(escape_invalid_utf8, str::to_string),
+                    problem,
+                });
+            }
+        }
+        Ok(())
     }
 }
 
