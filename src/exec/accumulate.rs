@@ -84,18 +84,7 @@ impl PassState {
         self.accumulators
             .into_par_iter()
             .zip(empty)
-            .map(|(acc, empty)| {
-                let mut by_slot = acc.finish();
-                let mut column = Column::untyped();
-                for &slot in &slots {
-                    column.push(match slot {
-                        NO_SLOT => empty.clone(),
-                        slot => std::mem::take(&mut by_slot[slot as usize]),
-                    });
-                }
-                column.shrink();
-                column
-            })
+            .map(|(acc, empty)| acc.finish_column(&slots, empty))
             .collect()
     }
 }
@@ -371,6 +360,35 @@ impl Accumulator {
         }
     }
 
+    /// The column of final values in entity order, where `slots[e]` is entity `e`'s slot
+    /// and `empty` the value of an entity without one. Counts and sums are copied into
+    /// their typed column directly; other states go through their values.
+    fn finish_column(self, slots: &[u32], empty: &Value) -> Column {
+        match (self, empty) {
+            (Accumulator::Count(counts), Value::Int(n)) => {
+                Column::from_ints(in_entity_order(&counts, slots, *n))
+            }
+            (Accumulator::SumInt(sums), Value::Int(n)) => {
+                Column::from_ints(in_entity_order(&sums, slots, *n))
+            }
+            (Accumulator::SumDecimal(sums), Value::Decimal(d)) => {
+                Column::from_decimals(in_entity_order(&sums, slots, *d))
+            }
+            (acc, empty) => {
+                let mut by_slot = acc.finish();
+                let mut column = Column::untyped();
+                for &slot in slots {
+                    column.push(match by_slot.get_mut(slot as usize) {
+                        Some(value) => std::mem::take(value),
+                        None => empty.clone(),
+                    });
+                }
+                column.shrink();
+                column
+            }
+        }
+    }
+
     /// The final value per slot (`count` of nothing is 0, `avg` of nothing is null...).
     pub fn finish(self) -> Vec<Value> {
         match self {
@@ -405,6 +423,16 @@ impl Accumulator {
                 .collect(),
         }
     }
+}
+
+/// The state of each entity, in entity order, from the state of each slot: `slots[e]` is
+/// entity `e`'s slot, and an entity without one gets `empty`.
+fn in_entity_order<T: Copy>(by_slot: &[T], slots: &[u32], empty: T) -> Vec<Option<T>> {
+    let at = |slot: u32| by_slot.get(slot as usize).copied();
+    slots
+        .iter()
+        .map(|&slot| Some(at(slot).unwrap_or(empty)))
+        .collect()
 }
 
 /// `f(earlier state, later state)` for each later slot and the earlier slot of its entity.

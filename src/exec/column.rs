@@ -204,6 +204,11 @@ impl Column {
         column
     }
 
+    /// A column of exact numbers (`None` is null).
+    pub fn from_decimals(values: Vec<Option<Decimal>>) -> Column {
+        Column::Decimals(Typed::from_options(values))
+    }
+
     /// A column of floats (`None` is null).
     pub fn from_floats(values: Vec<Option<f64>>) -> Column {
         Column::Floats(Typed::from_options(values))

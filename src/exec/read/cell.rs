@@ -106,9 +106,11 @@ impl CellParser {
     }
 
     /// Whether a cell's text would parse, without building its value.
+    #[inline]
     pub fn check(&mut self, text: &str) -> Result<(), String> {
-        match self.ty.ty {
+        match &self.ty.ty {
             Ty::String if !text.is_empty() => Ok(()),
+            Ty::Enum(_) if self.enum_values.iter().any(|v| **v == *text) => Ok(()),
             _ => self.parse(text).map(drop),
         }
     }
