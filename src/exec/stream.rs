@@ -3,12 +3,13 @@
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 
 use super::FileCounts;
 use super::accumulate::{Accumulator, PassState};
 use super::column::Column;
 use super::error::RunError;
-use super::eval::{Row, World};
+use super::eval::{PopValue, Row, World};
 use super::filter::Filter;
 use super::key_index::Keys;
 use super::load::{RejectSink, in_parts};
@@ -57,18 +58,23 @@ impl Streams<'_> {
                 world.aggregates[*a] = Some(column);
             }
         }
-        for group in same_argument(world.hir, &stage.populations) {
-            let names: Vec<&str> = group
-                .iter()
+        let groups = same_argument(world.hir, &stage.populations);
+        if !groups.is_empty() {
+            let names: Vec<&str> = (groups.iter().flatten())
                 .map(|&p| world.hir.populations[p].text.as_str())
                 .collect();
             self.progress
                 .stage(&format!("population {}", names.join(", ")));
-            let values = per_entity(world, &world.program().populations[group[0]].arg, n)?;
-            let ranking = population::Ranking::new(&values);
-            for p in group {
-                let func = world.hir.populations[p].func;
-                world.populations[p] = Some(population::compute(func, &ranking));
+        }
+        // The groups are independent: each is ranked on its own task.
+        let world_now = &*world;
+        let computed: Vec<Result<Vec<(PopId, PopValue)>, RunError>> = groups
+            .par_iter()
+            .map(|group| population_group(world_now, group, n))
+            .collect();
+        for group in computed {
+            for (p, value) in group? {
+                world.populations[p] = Some(value);
             }
         }
         Ok(())
@@ -508,6 +514,18 @@ impl KeyCache {
 
 /// How many rows pass between two progress reports.
 const PROGRESS_EVERY: u64 = 1 << 16;
+
+/// The population functions of one group (one argument), ranked once.
+fn population_group(
+    world: &World,
+    group: &[PopId],
+    n: usize,
+) -> Result<Vec<(PopId, PopValue)>, RunError> {
+    let values = per_entity(world, &world.program().populations[group[0]].arg, n)?;
+    let ranking = population::Ranking::new(&values);
+    let value = |p: PopId| population::compute(world.hir.populations[p].func, &ranking);
+    Ok(group.iter().map(|&p| (p, value(p))).collect())
+}
 
 /// An expression's value for every entity.
 fn per_entity(world: &World, expr: &TExpr, n: usize) -> Result<Vec<Value>, RunError> {
