@@ -194,11 +194,13 @@ impl ModeCounts {
     /// Adds the counts of a later part of the stream; `slots[j]` is this part's slot for
     /// the entity in the later part's slot `j`.
     pub fn merge(&mut self, later: ModeCounts, slots: &[u32]) {
+        // The later part's value ids, as ids of this part (each value looked up once).
+        let ids: Vec<u32> = later.values.iter().map(|v| self.id(v)).collect();
         let mut slots = slots.iter();
         later.counts.for_each_slot(|pairs| {
             let slot = slots.next().copied().unwrap_or_default() as usize;
             for &(id, n) in pairs {
-                self.add(slot, &later.values[id as usize], n);
+                self.count(slot, ids[id as usize], n);
             }
         });
     }
