@@ -10,6 +10,7 @@ mod campaign;
 mod column;
 mod error;
 mod eval;
+mod feed;
 mod filter;
 mod fold;
 mod key_index;

@@ -1,0 +1,348 @@
+//! Exec stage: feeding the events of one part of a stream to the accumulators of a pass,
+//! as rows of values (any reader, any filter) or as typed scalars (a quote-free CSV file
+//! whose filters compare fields with constants; see `scalar.rs`).
+
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
+
+use chrono::NaiveDate;
+
+use super::FileCounts;
+use super::accumulate::{Accumulator, PassState};
+use super::error::RunError;
+use super::eval::{Row, World};
+use super::filter::Filter;
+use super::key_index::Keys;
+use super::progress::Progress;
+use super::read::{CellParser, PlainCsvReader, RowProblem, RowReader};
+use super::scalar::Scalar;
+use super::value::Value;
+use crate::check::hir::{TExpr, TExprKind};
+use crate::check::types::Ty;
+use crate::plan::StreamPass;
+
+/// What one part of a stream read left behind.
+pub struct Part {
+    /// The accumulators of the pass, over this part's events.
+    pub state: PassState,
+    /// Its row counts.
+    pub counts: FileCounts,
+    /// Its first bad rows (line numbers counted from the part's start).
+    pub problems: Vec<RowProblem>,
+    /// How many lines it spans.
+    pub lines: u64,
+}
+
+/// Feeds events to the accumulators of one pass.
+pub struct Feeder<'a, 'w> {
+    /// The world so far (filters may read its `let`s).
+    pub world: &'a World<'w>,
+    /// The pass.
+    pub pass: &'a StreamPass,
+    /// The entities by key.
+    pub index: Keys<'a>,
+    /// Told about bytes read.
+    pub progress: &'a dyn Progress,
+    /// Bytes read by all parts, for the progress bar.
+    pub done: AtomicU64,
+    /// How many bad rows a part keeps (more would fail the run anyway).
+    pub keep: usize,
+}
+
+impl Feeder<'_, '_> {
+    /// Reads every row of `reader`, feeding each event that passes a filter to its aggregates.
+    pub fn feed(&self, reader: &mut dyn RowReader) -> Result<Part, RunError> {
+        let hir = self.world.program();
+        let s = &hir.streams[self.pass.stream];
+        let mut part = self.new_part();
+        let filters: Vec<Option<Filter>> = self
+            .pass
+            .aggregates
+            .iter()
+            .map(|&a| hir.aggregates[a].filter.as_ref().map(Filter::compile))
+            .collect();
+        let key_is_text = matches!(s.record.fields[s.key_field].ty.ty, Ty::String);
+        reader.store_only(&self.stored_fields(key_is_text));
+        let mut row = Row::new(hir, usize::MAX);
+        row.event = vec![Value::Null; s.record.fields.len()];
+        let mut key_text = String::new();
+        let mut keys = KeyCache::default();
+        let mut reported = 0;
+        while let Some(result) = reader.next_row(&mut row.event)? {
+            reported = self.count_row(&mut part, reader.position(), reported);
+            if let Err(problem) = result {
+                self.reject(&mut part, problem);
+                continue;
+            }
+            let time = s.time_field.map(|t| &row.event[t]);
+            let entity = match reader.cell_text(s.key_field) {
+                Some(text) if key_is_text => keys.find(self.index, text),
+                _ => lookup(&row.event[s.key_field], self.index, &mut key_text),
+            };
+            let date = time.and_then(Value::as_date);
+            let Some(entity) = self.admit(&mut part.counts, date, entity) else {
+                continue;
+            };
+            let time = time.and_then(Value::as_datetime);
+            if row.entity != entity {
+                row.reset(entity);
+            }
+            let slot = part.state.slot(entity);
+            let aggregates = part
+                .state
+                .accumulators
+                .iter_mut()
+                .zip(&self.pass.aggregates);
+            for ((acc, &a), filter) in aggregates.zip(&filters) {
+                if let Some(filter) = filter
+                    && !filter.holds(self.world, &mut row)?
+                {
+                    continue;
+                }
+                let agg = &hir.aggregates[a];
+                let value = agg.field.map_or(&Value::Null, |f| &row.event[f]);
+                acc.add(slot, value, time).map_err(|o| o.at(agg))?;
+            }
+        }
+        self.report(reader.position(), reported);
+        Ok(part)
+    }
+
+    /// How the typed event path reads this pass, when it can: the key is a string and
+    /// every filter only compares fields with constants.
+    pub fn typed_plan(&self) -> Option<TypedPlan<'_>> {
+        let hir = self.world.program();
+        let s = &hir.streams[self.pass.stream];
+        if !matches!(s.record.fields[s.key_field].ty.ty, Ty::String) {
+            return None;
+        }
+        let mut tests: Vec<Filter> = Vec::new();
+        let mut test_of = Vec::new();
+        for &a in &self.pass.aggregates {
+            let Some(filter) = hir.aggregates[a].filter.as_ref().map(Filter::compile) else {
+                test_of.push(None);
+                continue;
+            };
+            if !filter.reads_fields_only() {
+                return None;
+            }
+            test_of.push(Some(match tests.iter().position(|t| t.same_as(&filter)) {
+                Some(i) => i,
+                None => {
+                    tests.push(filter);
+                    tests.len() - 1
+                }
+            }));
+        }
+        Some(TypedPlan {
+            wanted: self.stored_fields(true),
+            tests,
+            test_of,
+        })
+    }
+
+    /// [`Feeder::feed`] through the typed event path: each row is read as [`Scalar`]s,
+    /// each distinct filter is tested once, and texts become values only when kept.
+    pub fn feed_scalars(
+        &self,
+        reader: &mut PlainCsvReader,
+        plan: &TypedPlan,
+    ) -> Result<Part, RunError> {
+        let hir = self.world.program();
+        let s = &hir.streams[self.pass.stream];
+        let mut part = self.new_part();
+        let mut cells = vec![Scalar::Null; s.record.fields.len()];
+        let mut parsers: Vec<CellParser> = s.record.fields.iter().map(CellParser::new).collect();
+        let mut held = vec![false; plan.tests.len()];
+        let mut keys = KeyCache::default();
+        let mut reported = 0;
+        while let Some(result) = reader.next_scalars(&plan.wanted, &mut cells)? {
+            reported = self.count_row(&mut part, reader.position(), reported);
+            if let Err(problem) = result {
+                self.reject(&mut part, problem);
+                continue;
+            }
+            let time = s.time_field.map(|t| cells[t]);
+            let entity = reader
+                .cell_text(s.key_field)
+                .and_then(|text| keys.find(self.index, text));
+            let date = time.and_then(|t| t.as_date());
+            let Some(entity) = self.admit(&mut part.counts, date, entity) else {
+                continue;
+            };
+            let time = time.and_then(|t| t.as_datetime());
+            let row = reader.row_bytes();
+            for (held, test) in held.iter_mut().zip(&plan.tests) {
+                *held = test.holds_for(&cells, row).unwrap_or(false);
+            }
+            let slot = part.state.slot(entity);
+            let aggregates = part
+                .state
+                .accumulators
+                .iter_mut()
+                .zip(&self.pass.aggregates);
+            for ((acc, &a), test) in aggregates.zip(&plan.test_of) {
+                if test.is_some_and(|t| !held[t]) {
+                    continue;
+                }
+                let agg = &hir.aggregates[a];
+                let Some(f) = agg.field else {
+                    acc.add_scalar(slot, Scalar::Null, row, time, |_| Value::Null)
+                        .map_err(|o| o.at(agg))?;
+                    continue;
+                };
+                let text = |bytes: &[u8]| {
+                    let text = std::str::from_utf8(bytes).unwrap_or_default();
+                    parsers[f].parse(text).unwrap_or_default()
+                };
+                acc.add_scalar(slot, cells[f], row, time, text)
+                    .map_err(|o| o.at(agg))?;
+            }
+        }
+        self.report(reader.position(), reported);
+        Ok(part)
+    }
+
+    /// A part with no rows read yet.
+    fn new_part(&self) -> Part {
+        Part {
+            state: PassState::new(self.accumulators(), self.index.count()),
+            counts: FileCounts::default(),
+            problems: Vec::new(),
+            lines: 0,
+        }
+    }
+
+    /// Counts a row read (at `position`), reporting progress now and then; the position
+    /// last reported.
+    fn count_row(&self, part: &mut Part, position: u64, reported: u64) -> u64 {
+        part.counts.read += 1;
+        match part.counts.read.is_multiple_of(PROGRESS_EVERY) {
+            true => self.report(position, reported),
+            false => reported,
+        }
+    }
+
+    /// Counts a bad row, keeping its problem while the part keeps any.
+    fn reject(&self, part: &mut Part, problem: RowProblem) {
+        part.counts.rejects += 1;
+        if part.problems.len() < self.keep {
+            part.problems.push(problem);
+        }
+    }
+
+    /// Counts an event on `date` whose key found `entity`: the entity when the event is
+    /// used, `None` for an orphan or an event after the as-of date.
+    fn admit(
+        &self,
+        counts: &mut FileCounts,
+        date: Option<NaiveDate>,
+        entity: Option<usize>,
+    ) -> Option<usize> {
+        let after_as_of = date.is_some_and(|d| d > self.world.as_of);
+        counts.after_as_of += u64::from(after_as_of);
+        let Some(entity) = entity else {
+            counts.orphans += 1;
+            counts.orphans_after_as_of += u64::from(after_as_of);
+            return None;
+        };
+        if after_as_of {
+            return None;
+        }
+        counts.used += 1;
+        Some(entity)
+    }
+
+    /// Which event fields the pass reads as values: the time, the aggregated fields and
+    /// the fields that filters read; the key too, unless it is looked up by its text.
+    fn stored_fields(&self, key_is_text: bool) -> Vec<bool> {
+        let hir = self.world.program();
+        let s = &hir.streams[self.pass.stream];
+        let mut store = vec![false; s.record.fields.len()];
+        store[s.key_field] = !key_is_text;
+        s.time_field.iter().for_each(|&t| store[t] = true);
+        for &a in &self.pass.aggregates {
+            let agg = &hir.aggregates[a];
+            agg.field.iter().for_each(|&f| store[f] = true);
+            let mut stack: Vec<&TExpr> = agg.filter.iter().collect();
+            while let Some(e) = stack.pop() {
+                if let TExprKind::EventField(f) = e.kind {
+                    store[f] = true;
+                }
+                stack.extend(e.children());
+            }
+        }
+        store
+    }
+
+    fn accumulators(&self) -> Vec<Accumulator> {
+        let hir = self.world.program();
+        let s = &hir.streams[self.pass.stream];
+        self.pass
+            .aggregates
+            .iter()
+            .map(|&a| {
+                let agg = &hir.aggregates[a];
+                Accumulator::new(agg.func, agg.field.map(|f| &s.record.fields[f].ty.ty))
+            })
+            .collect()
+    }
+
+    /// Adds what this part read since its last report to the shared total.
+    fn report(&self, position: u64, reported: u64) -> u64 {
+        let delta = position.saturating_sub(reported);
+        let total = self.done.fetch_add(delta, AtomicOrdering::Relaxed) + delta;
+        self.progress.read(total);
+        position
+    }
+}
+
+/// How the typed event path reads a pass (see [`Feeder::feed_scalars`]).
+pub struct TypedPlan<'e> {
+    /// The fields read as scalars (the others are only checked).
+    wanted: Vec<bool>,
+    /// The distinct filters of the pass's aggregates.
+    tests: Vec<Filter<'e>>,
+    /// For each aggregate, the index of its filter in `tests`.
+    test_of: Vec<Option<usize>>,
+}
+
+/// The entity of the key read last, and where to look for the next one.
+#[derive(Default)]
+struct KeyCache {
+    /// The key read last.
+    last: String,
+    /// Its entity.
+    entity: Option<usize>,
+    /// The entity after the last one found.
+    after_last: usize,
+}
+
+impl KeyCache {
+    /// The entity of a key. Events are often grouped by entity, and in the entity file's
+    /// order: the key of the row before, then the entities after the last one found, are
+    /// tried first.
+    fn find(&mut self, index: Keys, text: &str) -> Option<usize> {
+        if text != self.last {
+            self.last.clear();
+            self.last.push_str(text);
+            self.entity = index.find_from(self.after_last, text);
+            self.after_last = self.entity.map_or(self.after_last, |e| e + 1);
+        }
+        self.entity
+    }
+}
+
+/// How many rows pass between two progress reports.
+const PROGRESS_EVERY: u64 = 1 << 16;
+
+/// The entity index of an event's key.
+fn lookup(key: &Value, index: Keys, buffer: &mut String) -> Option<usize> {
+    match key {
+        Value::Str(s) => index.find(s),
+        other => {
+            buffer.clear();
+            other.write_text(buffer);
+            index.find(buffer)
+        }
+    }
+}
