@@ -30,16 +30,19 @@ pub struct Ranking<'v> {
 impl<'v> Ranking<'v> {
     /// Sorts the non-null `values` (one per entity).
     ///
-    /// Ints, dates and exact numbers (as digits at one common scale) are sorted as plain
-    /// keys, other values by [`total_order`], all on all cores. Sorting `(key, entity)`
+    /// Ints, dates and exact numbers (as digits at one common scale, in 64 bits when they
+    /// fit) are sorted as plain keys, other values by [`total_order`], all on all cores. Sorting `(key, entity)`
     /// pairs makes the order unique, so it never depends on the number of threads.
     pub fn new(values: &'v [Value]) -> Ranking<'v> {
         let (order, below) = keyed(values, int_key)
             .or_else(|| keyed(values, time_key))
             .map(ranked)
             .or_else(|| {
+                // Digits that fit in 64 bits (amounts...) sort as half the bytes.
                 let scale = common_scale(values)?;
-                keyed(values, |v| digits_at(v, scale)).map(ranked)
+                let narrow = |v: &Value| i64::try_from(digits_at(v, scale)?).ok();
+                (keyed(values, narrow).map(ranked))
+                    .or_else(|| keyed(values, |v| digits_at(v, scale)).map(ranked))
             })
             .unwrap_or_else(|| by_total_order(values));
         Ranking {

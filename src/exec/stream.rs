@@ -2,8 +2,6 @@
 
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
-use rayon::prelude::*;
-
 use super::FileCounts;
 use super::accumulate::{Accumulator, PassState};
 use super::column::Column;
@@ -55,22 +53,16 @@ impl Streams<'_> {
                 world.aggregates[*a] = Some(column);
             }
         }
-        let groups = same_argument(world.hir, &stage.populations);
-        if !groups.is_empty() {
-            let names: Vec<&str> = (groups.iter().flatten())
+        // One group at a time: each holds its argument, keys and ranks for every entity
+        // (about 70 bytes per entity), so groups run at once would raise the peak memory.
+        for group in same_argument(world.hir, &stage.populations) {
+            let names: Vec<&str> = group
+                .iter()
                 .map(|&p| world.hir.populations[p].text.as_str())
                 .collect();
             self.progress
                 .stage(&format!("population {}", names.join(", ")));
-        }
-        // The groups are independent: each is ranked on its own task.
-        let read_only = &*world;
-        let computed: Vec<Result<Vec<(PopId, PopValue)>, RunError>> = groups
-            .par_iter()
-            .map(|group| population_group(read_only, group, n))
-            .collect();
-        for group in computed {
-            for (p, value) in group? {
+            for (p, value) in population_group(world, &group, n)? {
                 world.populations[p] = Some(value);
             }
         }
