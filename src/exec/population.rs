@@ -80,11 +80,9 @@ impl<'v> Ranking<'v> {
 /// Computes a population function over a ranked argument.
 pub fn compute(func: PopFunc, ranking: &Ranking) -> PopValue {
     match func {
-        PopFunc::Ntile(n) => {
-            PopValue::PerEntity(Column::from_ints(ranking.by_rank(|below, count| {
-                (i128::from(n) * below as i128 / count as i128) as i64 + 1
-            })))
-        }
+        PopFunc::Ntile(n) => PopValue::PerEntity(Column::from_ints(
+            ranking.by_rank(|below, count| ntile_of(n, below, count)),
+        )),
         PopFunc::PercentRank => {
             PopValue::PerEntity(Column::from_floats(ranking.by_rank(|below, count| {
                 if count <= 1 {
@@ -96,6 +94,20 @@ pub fn compute(func: PopFunc, ranking: &Ranking) -> PopValue {
         }
         PopFunc::Percentile(p) => PopValue::Scalar(percentile(&ranking.sorted_values(), p)),
         PopFunc::Mean => PopValue::Scalar(mean(&ranking.sorted_values())),
+    }
+}
+
+/// The tile (1 to `n`) of a value with `below` of `count` values smaller: `n * below /
+/// count + 1`, in 64 bits when the product fits (a hardware division, where 128 bits
+/// take a much slower software one).
+fn ntile_of(n: i64, below: usize, count: usize) -> i64 {
+    let narrow = u64::try_from(n)
+        .ok()
+        .and_then(|n| n.checked_mul(below as u64))
+        .map(|product| product / count as u64);
+    match narrow {
+        Some(tile) => tile as i64 + 1,
+        None => (i128::from(n) * below as i128 / count as i128) as i64 + 1,
     }
 }
 
@@ -282,6 +294,28 @@ fn float_mean(sorted: &[&Value]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tiles_in_64_bits_are_the_tiles_in_128() {
+        let wide = |n: i64, below: usize, count: usize| {
+            (i128::from(n) * below as i128 / count as i128) as i64 + 1
+        };
+        for (n, count) in [
+            (5, 1),
+            (5, 7),
+            (4, 1_000_000),
+            (i64::MAX, 3),
+            (3, usize::MAX),
+        ] {
+            for below in [0, 1, count / 2, count.saturating_sub(1)] {
+                assert_eq!(
+                    ntile_of(n, below, count),
+                    wide(n, below, count),
+                    "{n} {below} {count}"
+                );
+            }
+        }
+    }
 
     fn ntile(n: i64, values: &[Value]) -> Vec<Value> {
         match compute(PopFunc::Ntile(n), &Ranking::new(values)) {
