@@ -362,7 +362,8 @@ impl Accumulator {
 
     /// The column of final values in entity order, where `slots[e]` is entity `e`'s slot
     /// and `empty` the value of an entity without one. Counts and sums are copied into
-    /// their typed column directly; other states go through their values.
+    /// their typed column directly, and modes of strings become ids of a dictionary;
+    /// other states go through their values.
     fn finish_column(self, slots: &[u32], empty: &Value) -> Column {
         match (self, empty) {
             (Accumulator::Count(counts), Value::Int(n)) => {
@@ -374,6 +375,7 @@ impl Accumulator {
             (Accumulator::SumDecimal(sums), Value::Decimal(d)) => {
                 Column::from_decimals(in_entity_order(&sums, slots, *d))
             }
+            (Accumulator::Mode(counts), Value::Null) => counts.finish_column(slots),
             (acc, empty) => {
                 let mut by_slot = acc.finish();
                 let mut column = Column::untyped();

@@ -209,6 +209,20 @@ impl Column {
         Column::Decimals(Typed::from_options(values))
     }
 
+    /// A column of strings given as ids into `strings` (distinct; `None` is null), stored
+    /// as a dictionary when there are few strings.
+    pub fn from_ids(strings: Vec<Arc<str>>, ids: impl Iterator<Item = Option<u32>>) -> Column {
+        if strings.len() > DICTIONARY_LIMIT {
+            let text = |id: Option<u32>| id.map(|id| strings[id as usize].clone());
+            return Column::Strings(ids.map(text).collect());
+        }
+        Column::Dictionary(Dictionary {
+            ids: ids.map(|id| id.unwrap_or(NULL_ID)).collect(),
+            strings,
+            index: FxHashMap::default(),
+        })
+    }
+
     /// A column of floats (`None` is null).
     pub fn from_floats(values: Vec<Option<f64>>) -> Column {
         Column::Floats(Typed::from_options(values))

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
+use super::column::Column;
 use super::value::{Value, total_order};
 
 /// A value as a hash key: equal values (by the language's equality) give equal keys
@@ -207,15 +208,47 @@ impl ModeCounts {
 
     /// The most frequent value per slot; ties go to the smallest; null when none.
     pub fn finish(self) -> Vec<Value> {
+        let (values, best) = self.best_ids();
+        let value = |id: Option<u32>| id.map_or(Value::Null, |id| values[id as usize].clone());
+        best.into_iter().map(value).collect()
+    }
+
+    /// The column of the most frequent value per entity, where `slots[e]` is entity `e`'s
+    /// slot (null without one). Strings (the usual case) go into the column as ids of the
+    /// values, without hashing any entity's string.
+    pub fn finish_column(self, slots: &[u32]) -> Column {
+        let (values, best) = self.best_ids();
+        let ids = slots
+            .iter()
+            .map(|&slot| best.get(slot as usize).copied().flatten());
+        let strings: Option<Vec<Arc<str>>> = (values.iter())
+            .map(|v| match v {
+                Value::Str(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        match strings {
+            Some(strings) => Column::from_ids(strings, ids),
+            None => {
+                let value =
+                    |id: Option<u32>| id.map_or(Value::Null, |id| values[id as usize].clone());
+                Column::from_values(ids.map(value).collect())
+            }
+        }
+    }
+
+    /// The values, and per slot the id of the most frequent one (ties go to the smallest;
+    /// `None` when none).
+    fn best_ids(self) -> (Vec<Value>, Vec<Option<u32>>) {
         let values = self.values;
-        let mut out = Vec::new();
+        let mut best = Vec::new();
         self.counts.for_each_slot(|pairs| {
-            let best = pairs
+            let most = pairs
                 .iter()
                 .min_by(|(a, n), (b, m)| m.cmp(n).then_with(|| order(&values, *a, *b)));
-            out.push(best.map_or(Value::Null, |(id, _)| values[*id as usize].clone()));
+            best.push(most.map(|(id, _)| *id));
         });
-        out
+        (values, best)
     }
 }
 
@@ -274,6 +307,22 @@ mod tests {
         assert_eq!(counts.values.len(), 2);
         let result: Vec<String> = counts.finish().iter().map(Value::text).collect();
         assert_eq!(result, ["tea"]);
+    }
+
+    #[test]
+    fn the_column_of_modes_holds_each_entitys_mode_in_entity_order() {
+        for (a, b) in [(text("tea"), text("wine")), (Value::Int(3), Value::Int(8))] {
+            let mut counts = ModeCounts::default();
+            counts.grow();
+            counts.grow();
+            counts.add(0, &a, 2);
+            counts.add(0, &b, 1);
+            counts.add(1, &b, 1);
+            // Entity 0 has slot 1, entity 1 none, entity 2 slot 0.
+            let column = counts.finish_column(&[1, u32::MAX, 0]);
+            let modes: Vec<String> = column.values().map(|v| v.text()).collect();
+            assert_eq!(modes, [b.text(), String::new(), a.text()]);
+        }
     }
 
     #[test]
