@@ -209,8 +209,7 @@ impl ModeCounts {
     /// The most frequent value per slot; ties go to the smallest; null when none.
     pub fn finish(self) -> Vec<Value> {
         let (values, best) = self.best_ids();
-        let value = |id: Option<u32>| id.map_or(Value::Null, |id| values[id as usize].clone());
-        best.into_iter().map(value).collect()
+        best.into_iter().map(|id| value_of(&values, id)).collect()
     }
 
     /// The column of the most frequent value per entity, where `slots[e]` is entity `e`'s
@@ -229,11 +228,7 @@ impl ModeCounts {
             .collect();
         match strings {
             Some(strings) => Column::from_ids(strings, ids),
-            None => {
-                let value =
-                    |id: Option<u32>| id.map_or(Value::Null, |id| values[id as usize].clone());
-                Column::from_values(ids.map(value).collect())
-            }
+            None => Column::from_values(ids.map(|id| value_of(&values, id)).collect()),
         }
     }
 
@@ -250,6 +245,11 @@ impl ModeCounts {
         });
         (values, best)
     }
+}
+
+/// The value of id `id` (null for `None`).
+fn value_of(values: &[Value], id: Option<u32>) -> Value {
+    id.map_or(Value::Null, |id| values[id as usize].clone())
 }
 
 /// Where a string's text lies in memory.

@@ -31,8 +31,9 @@ impl<'v> Ranking<'v> {
     /// Sorts the non-null `values` (one per entity).
     ///
     /// Ints, dates and exact numbers (as digits at one common scale, in 64 bits when they
-    /// fit) are sorted as plain keys, other values by [`total_order`], all on all cores. Sorting `(key, entity)`
-    /// pairs makes the order unique, so it never depends on the number of threads.
+    /// fit) are sorted as plain keys, other values by [`total_order`], all on all cores.
+    /// Sorting `(key, entity)` pairs makes the order unique, so it never depends on the
+    /// number of threads.
     pub fn new(values: &'v [Value]) -> Ranking<'v> {
         let (order, below) = keyed(values, int_key)
             .or_else(|| keyed(values, time_key))
