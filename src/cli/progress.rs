@@ -52,27 +52,53 @@ fn bytes_style() -> ProgressStyle {
 }
 
 /// Prints each stage's wall time to standard error when the next one starts (and the
-/// last one when dropped), with the peak memory so far where the system tells it, for
-/// `--timings`.
+/// last one when dropped), with the CPU time the process spent in it (user and system, all
+/// threads: twice the wall time means both cores were busy) and the peak memory so far,
+/// where the system tells them, for `--timings`.
 pub struct Timings {
-    current: Mutex<Option<(String, Instant)>>,
+    current: Mutex<Option<Stage>>,
+}
+
+/// The stage being timed: its name, when it started and the process's CPU time then.
+struct Stage {
+    name: String,
+    started: Instant,
+    cpu_at_start: Option<f64>,
 }
 
 impl Timings {
-    fn start(&self, stage: String) {
+    fn start(&self, name: String) {
         let mut current = self.current.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((name, started)) = current.replace((stage, Instant::now())) {
-            print_timing(&name, started);
+        let stage = Stage {
+            name,
+            started: Instant::now(),
+            cpu_at_start: cpu_seconds(),
+        };
+        if let Some(finished) = current.replace(stage) {
+            print_timing(&finished);
         }
     }
 }
 
-fn print_timing(stage: &str, started: Instant) {
-    let seconds = started.elapsed().as_secs_f64();
-    match peak_memory_mib() {
-        Some(peak) => eprintln!("{seconds:>8.3} s  {peak:>6} MiB peak  {stage}"),
-        None => eprintln!("{seconds:>8.3} s  {stage}"),
+fn print_timing(stage: &Stage) {
+    let seconds = stage.started.elapsed().as_secs_f64();
+    let cpu = match (stage.cpu_at_start, cpu_seconds()) {
+        (Some(start), Some(now)) => format!("{:>8.3} s cpu  ", now - start),
+        _ => String::new(),
+    };
+    let peak = peak_memory_mib().map_or(String::new(), |p| format!("{p:>6} MiB peak  "));
+    eprintln!("{seconds:>8.3} s  {cpu}{peak}{}", stage.name);
+}
+
+/// The process's CPU time so far, user and system, over all its threads.
+fn cpu_seconds() -> Option<f64> {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return None;
     }
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Some(seconds(usage.ru_utime) + seconds(usage.ru_stime))
 }
 
 /// The process's peak resident memory so far (Linux: `VmHWM` in /proc/self/status).
@@ -98,8 +124,8 @@ impl Progress for Timings {
 impl Drop for Timings {
     fn drop(&mut self) {
         let current = self.current.get_mut().unwrap_or_else(|e| e.into_inner());
-        if let Some((name, started)) = current.take() {
-            print_timing(&name, started);
+        if let Some(finished) = current.take() {
+            print_timing(&finished);
         }
     }
 }

@@ -89,6 +89,12 @@ impl<'a, 'w> Batch<'a, 'w> {
         Ok(self.spread(&at, values, Value::Null))
     }
 
+    /// `e`'s value for every entity of the batch, stored by type.
+    pub(super) fn vector_of_all(&mut self, e: &TExpr) -> Eval {
+        let at: Vec<u32> = (0..self.len as u32).collect();
+        self.vector(e, &at)
+    }
+
     /// `e`'s value for the entities marked in `sel` only, in batch order.
     pub fn selected(&mut self, e: &TExpr, sel: &[bool]) -> Result<Vec<Value>, Overflow> {
         let at = positions(sel);

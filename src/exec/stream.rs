@@ -199,8 +199,9 @@ fn population_group(
     group: &[PopId],
     n: usize,
 ) -> Result<Vec<(PopId, PopValue)>, RunError> {
-    let values = per_entity(world, &world.program().populations[group[0]].arg, n)?;
-    let ranking = population::Ranking::new(&values);
+    let argument =
+        population::Argument::evaluate(world, &world.program().populations[group[0]].arg, n)?;
+    let ranking = population::Ranking::new(&argument);
     let value = |p: PopId| population::compute(world.hir.populations[p].func, &ranking);
     Ok(group.iter().map(|&p| (p, value(p))).collect())
 }
