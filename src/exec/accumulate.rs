@@ -45,6 +45,17 @@ impl PassState {
 
     /// The slot of `entity`, made on its first event.
     pub fn slot(&mut self, entity: usize) -> usize {
+        let before = self.entities.len();
+        let slot = self.assign_slot(entity);
+        if self.entities.len() > before {
+            self.accumulators.iter_mut().for_each(|a| a.grow_by(1));
+        }
+        slot
+    }
+
+    /// The slot of `entity`, given the next one when it has none (without growing the
+    /// accumulators).
+    fn assign_slot(&mut self, entity: usize) -> usize {
         let slot = self.slots[entity];
         if slot != NO_SLOT {
             return slot as usize;
@@ -52,24 +63,27 @@ impl PassState {
         let slot = self.entities.len();
         self.slots[entity] = slot as u32;
         self.entities.push(entity as u32);
-        self.accumulators.iter_mut().for_each(Accumulator::grow);
         slot
     }
 
     /// Adds the state of a later part, as if its events had come after this part's; on
-    /// overflow, says which accumulator overflowed (the first one). The accumulators
-    /// merge on all cores.
+    /// overflow, says which accumulator overflowed (the first one). The entities new to
+    /// this part get slots first; then the accumulators grow by that many at once and
+    /// merge, on all cores.
     pub fn merge(&mut self, later: PassState) -> Result<(), (usize, Overflowed)> {
-        let slots: Vec<u32> = later
-            .entities
-            .iter()
-            .map(|&e| self.slot(e as usize) as u32)
+        let before = self.entities.len();
+        let slots: Vec<u32> = (later.entities.iter())
+            .map(|&e| self.assign_slot(e as usize) as u32)
             .collect();
+        let added = self.entities.len() - before;
         let merged: Vec<Result<(), Overflowed>> = self
             .accumulators
             .par_iter_mut()
             .zip(later.accumulators)
-            .map(|(acc, more)| acc.merge(more, &slots))
+            .map(|(acc, more)| {
+                acc.grow_by(added);
+                acc.merge(more, &slots)
+            })
             .collect();
         match merged.into_iter().position(|r| r.is_err()) {
             Some(i) => Err((i, Overflowed)),
@@ -139,27 +153,30 @@ impl Accumulator {
         }
     }
 
-    /// Adds the empty state of one more entity (its slot is the next index).
-    pub fn grow(&mut self) {
+    /// Adds the empty state of `n` more entities (their slots are the next indices).
+    pub fn grow_by(&mut self, n: usize) {
+        fn grow<T: Clone>(v: &mut Vec<T>, n: usize, empty: T) {
+            v.resize(v.len() + n, empty);
+        }
         match self {
-            Accumulator::Count(v) => v.push(0),
-            Accumulator::Exists(v) => v.push(false),
-            Accumulator::SumInt(v) => v.push(0),
-            Accumulator::SumDecimal(v) => v.push(Decimal::ZERO),
-            Accumulator::SumFloat(v) => v.push(0.0),
-            Accumulator::AvgExact(v) => v.push((Decimal::ZERO, 0)),
-            Accumulator::AvgFloat(v) => v.push((0.0, 0)),
-            Accumulator::Extreme(v, _) => v.push(Value::Null),
-            Accumulator::Distinct(v) => v.push(Vec::new()),
-            Accumulator::Mode(counts) => counts.grow(),
-            Accumulator::ByTime(v, _) => v.push(None),
+            Accumulator::Count(v) => grow(v, n, 0),
+            Accumulator::Exists(v) => grow(v, n, false),
+            Accumulator::SumInt(v) => grow(v, n, 0),
+            Accumulator::SumDecimal(v) => grow(v, n, Decimal::ZERO),
+            Accumulator::SumFloat(v) => grow(v, n, 0.0),
+            Accumulator::AvgExact(v) => grow(v, n, (Decimal::ZERO, 0)),
+            Accumulator::AvgFloat(v) => grow(v, n, (0.0, 0)),
+            Accumulator::Extreme(v, _) => grow(v, n, Value::Null),
+            Accumulator::Distinct(v) => grow(v, n, Vec::new()),
+            Accumulator::Mode(counts) => counts.grow_by(n),
+            Accumulator::ByTime(v, _) => grow(v, n, None),
         }
     }
 
     /// The final value of an entity that had no event.
     pub fn empty_value(func: AggFunc, field: Option<&Ty>) -> Value {
         let mut empty = Accumulator::new(func, field);
-        empty.grow();
+        empty.grow_by(1);
         empty.finish().pop().unwrap_or(Value::Null)
     }
 
@@ -367,17 +384,20 @@ impl Accumulator {
     fn finish_column(self, slots: &[u32], empty: &Value) -> Column {
         match (self, empty) {
             (Accumulator::Count(counts), Value::Int(n)) => {
-                Column::from_ints(in_entity_order(&counts, slots, *n))
+                Column::from_ints(slots.len(), in_entity_order(&counts, slots, *n))
             }
             (Accumulator::SumInt(sums), Value::Int(n)) => {
-                Column::from_ints(in_entity_order(&sums, slots, *n))
+                Column::from_ints(slots.len(), in_entity_order(&sums, slots, *n))
             }
             (Accumulator::SumDecimal(sums), Value::Decimal(d)) => {
-                Column::from_decimals(in_entity_order(&sums, slots, *d))
+                Column::from_decimals(slots.len(), in_entity_order(&sums, slots, *d))
             }
             (Accumulator::Mode(counts), Value::Null) => counts.finish_column(slots),
             (acc, empty) => {
                 let mut by_slot = acc.finish();
+                if let Some(column) = Column::gathered(&by_slot, slots, empty) {
+                    return column;
+                }
                 let mut column = Column::untyped();
                 for &slot in slots {
                     column.push(match by_slot.get_mut(slot as usize) {
@@ -427,14 +447,14 @@ impl Accumulator {
     }
 }
 
-/// The state of each entity, in entity order, from the state of each slot: `slots[e]` is
-/// entity `e`'s slot, and an entity without one gets `empty`.
-fn in_entity_order<T: Copy>(by_slot: &[T], slots: &[u32], empty: T) -> Vec<Option<T>> {
-    let at = |slot: u32| by_slot.get(slot as usize).copied();
-    slots
-        .iter()
-        .map(|&slot| Some(at(slot).unwrap_or(empty)))
-        .collect()
+/// The state of entity `e`, from the state of each slot: `slots[e]` is entity `e`'s slot,
+/// and an entity without one gets `empty`.
+fn in_entity_order<'a, T: Copy>(
+    by_slot: &'a [T],
+    slots: &'a [u32],
+    empty: T,
+) -> impl Fn(usize) -> Option<T> + 'a {
+    move |e| Some(by_slot.get(slots[e] as usize).copied().unwrap_or(empty))
 }
 
 /// `f(earlier state, later state)` for each later slot and the earlier slot of its entity.

@@ -16,6 +16,7 @@ use super::batch::Batch;
 use super::error::RunError;
 use super::eval::World;
 use super::parallel::{CHUNK, for_batches};
+use super::population::Argument;
 use super::value::{Value, total_order};
 use crate::check::hir::{Campaign, Do};
 use crate::check::types::{Ty, Type};
@@ -425,27 +426,62 @@ fn walk(
     })
 }
 
-/// The indices of the candidates in walk order. The sort moves (place in key order,
-/// index) pairs rather than whole candidates; without `rank by` it compares only places.
+/// The indices of the candidates in walk order: by the `rank by` keys, then by place in
+/// key order.
 fn walk_order(campaign: &Campaign, candidates: &[Candidate], position: &[u32]) -> Vec<u32> {
+    let descending: Vec<bool> = campaign.rank_by.iter().map(|k| k.descending).collect();
+    keyed_order(&descending, candidates, position)
+        .unwrap_or_else(|| compared_order(&descending, candidates, position))
+}
+
+/// [`walk_order`] comparing values. The sort moves (place in key order, index) pairs
+/// rather than whole candidates; without `rank by` it compares only places.
+fn compared_order(descending: &[bool], candidates: &[Candidate], position: &[u32]) -> Vec<u32> {
     let mut order: Vec<(u32, u32)> = (candidates.iter())
         .zip(0..)
         .map(|(c, i)| (position[c.entity as usize], i))
         .collect();
     order.par_sort_unstable_by(|&(place_a, a), &(place_b, b)| {
         let (a, b) = (&candidates[a as usize], &candidates[b as usize]);
-        rank_order(campaign, a, b).then(place_a.cmp(&place_b))
+        rank_order(descending, a, b).then(place_a.cmp(&place_b))
     });
     order.into_iter().map(|(_, i)| i).collect()
 }
 
-fn rank_order(campaign: &Campaign, a: &Candidate, b: &Candidate) -> Ordering {
-    for (key, (x, y)) in campaign.rank_by.iter().zip(a.rank.iter().zip(&b.rank)) {
+/// [`walk_order`] for one `rank by` whose values all have plain keys (ints, exact
+/// numbers, dates: [`Argument::plain_keys`]): sorting (null, key, place) tuples compares
+/// no values.
+fn keyed_order(
+    descending: &[bool],
+    candidates: &[Candidate],
+    position: &[u32],
+) -> Option<Vec<u32>> {
+    let [descending] = descending else {
+        return None;
+    };
+    let values = candidates.iter().map(|c| c.rank[0].clone()).collect();
+    let keys = Argument::from_values(values).plain_keys()?;
+    // Keys as unsigned numbers in the walk's order; nulls after them all.
+    let direction = if *descending { u64::MAX } else { 0 };
+    let walk_key = |key: Option<i64>| key.map(|k| (k as u64 ^ 1 << 63) ^ direction);
+    let mut order: Vec<(bool, u64, u32, u32)> = (keys.into_iter().zip(candidates).zip(0..))
+        .map(|((key, c), i)| match walk_key(key) {
+            Some(key) => (false, key, position[c.entity as usize], i),
+            None => (true, 0, position[c.entity as usize], i),
+        })
+        .collect();
+    order.par_sort_unstable();
+    Some(order.into_iter().map(|(_, _, _, i)| i).collect())
+}
+
+/// The order of two candidates by their `rank by` values (nulls last either way).
+fn rank_order(descending: &[bool], a: &Candidate, b: &Candidate) -> Ordering {
+    for (descending, (x, y)) in descending.iter().zip(a.rank.iter().zip(&b.rank)) {
         let ord = match (x.is_null(), y.is_null()) {
             (true, true) => Ordering::Equal,
             (true, false) => Ordering::Greater,
             (false, true) => Ordering::Less,
-            (false, false) if key.descending => total_order(y, x),
+            (false, false) if *descending => total_order(y, x),
             (false, false) => total_order(x, y),
         };
         if ord != Ordering::Equal {
@@ -577,5 +613,65 @@ fn coerce(value: Value, ty: &Type) -> Value {
         }
         (Ty::DateTime, Value::Date(d)) => Value::DateTime(d.and_time(chrono::NaiveTime::MIN)),
         (_, v) => v,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(entity: u32, rank: Value) -> Candidate {
+        Candidate {
+            entity,
+            variant: 0,
+            cost: Decimal::ZERO,
+            rank: SmallVec::from_elem(rank, 1),
+        }
+    }
+
+    #[test]
+    fn plain_keys_walk_in_the_order_value_comparisons_give() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let ints = |n: u64| Value::Int((n % 7) as i64 - 3);
+        let decimals =
+            |n: u64| Value::Decimal(Decimal::new((n % 2001) as i64 - 1000, (n % 3) as u32));
+        let extremes = |n: u64| Value::Int([i64::MIN, -1, 0, 1, i64::MAX][(n % 5) as usize]);
+        for value in [ints, decimals, extremes] {
+            let candidates: Vec<Candidate> = (0..3000)
+                .map(|e| {
+                    let n = next();
+                    candidate(
+                        e,
+                        if n % 11 == 0 {
+                            Value::Null
+                        } else {
+                            value(n >> 4)
+                        },
+                    )
+                })
+                .collect();
+            // Places in key order: the reverse of entity order.
+            let position: Vec<u32> = (0..3000).rev().collect();
+            for descending in [[false], [true]] {
+                assert_eq!(
+                    keyed_order(&descending, &candidates, &position),
+                    Some(compared_order(&descending, &candidates, &position)),
+                    "descending {descending:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn values_without_plain_keys_are_compared() {
+        let candidates = [candidate(0, Value::Float(0.5)), candidate(1, Value::Int(1))];
+        assert_eq!(keyed_order(&[false], &candidates, &[0, 1]), None);
+        assert_eq!(keyed_order(&[false, true], &candidates, &[0, 1]), None);
     }
 }

@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
@@ -67,17 +68,29 @@ pub struct Dictionary {
 /// The id of a null row in a [`Dictionary`].
 const NULL_ID: u32 = u32::MAX;
 
-impl<T: Copy + Default> Typed<T> {
-    /// Values with `None` for null.
-    fn from_options(options: Vec<Option<T>>) -> Typed<T> {
-        let mut typed = Typed {
-            values: Vec::with_capacity(options.len()),
-            nulls: Vec::new(),
+impl<T: Copy + Default + Send + Sync> Typed<T> {
+    /// `value(row)` for the rows `0..rows` (`None` is null), computed on all cores.
+    fn from_fn(rows: usize, value: impl Fn(usize) -> Option<T> + Sync) -> Typed<T> {
+        let values = (0..rows)
+            .into_par_iter()
+            .map(|row| value(row).unwrap_or_default())
+            .collect();
+        let word = |w: usize| {
+            (w * 64..rows.min(w * 64 + 64))
+                .filter(|&row| value(row).is_none())
+                .fold(0u64, |bits, row| bits | 1 << (row % 64))
         };
-        options.into_iter().for_each(|v| typed.push(v));
-        typed
+        let mut nulls: Vec<u64> = (0..rows.div_ceil(64)).into_par_iter().map(word).collect();
+        let needed = nulls
+            .iter()
+            .rposition(|&w| w != 0)
+            .map_or(0, |last| last + 1);
+        nulls.truncate(needed);
+        Typed { values, nulls }
     }
+}
 
+impl<T: Copy + Default> Typed<T> {
     fn push(&mut self, value: Option<T>) {
         let row = self.values.len();
         self.values.push(value.unwrap_or_default());
@@ -197,16 +210,22 @@ impl Column {
         Column::Strings(Vec::new())
     }
 
-    /// A column of whole numbers (`None` is null), narrowed to 32 bits when they fit.
-    pub fn from_ints(values: Vec<Option<i64>>) -> Column {
-        let mut column = Column::Ints(Typed::from_options(values));
-        column.shrink();
-        column
+    /// The column of whole numbers `value(row)` for the rows `0..rows` (`None` is null),
+    /// in 32 bits when they all fit; computed on all cores.
+    pub fn from_ints(rows: usize, value: impl Fn(usize) -> Option<i64> + Sync) -> Column {
+        let small = |row| value(row).map(i32::try_from);
+        if (0..rows)
+            .into_par_iter()
+            .all(|row| !matches!(small(row), Some(Err(_))))
+        {
+            return Column::SmallInts(Typed::from_fn(rows, |row| small(row)?.ok()));
+        }
+        Column::Ints(Typed::from_fn(rows, value))
     }
 
-    /// A column of exact numbers (`None` is null).
-    pub fn from_decimals(values: Vec<Option<Decimal>>) -> Column {
-        Column::Decimals(Typed::from_options(values))
+    /// The column of exact numbers `value(row)` for the rows `0..rows` (`None` is null).
+    pub fn from_decimals(rows: usize, value: impl Fn(usize) -> Option<Decimal> + Sync) -> Column {
+        Column::Decimals(Typed::from_fn(rows, value))
     }
 
     /// A column of strings given as ids into `strings` (distinct; `None` is null), stored
@@ -223,14 +242,40 @@ impl Column {
         })
     }
 
-    /// A column of floats (`None` is null).
-    pub fn from_floats(values: Vec<Option<f64>>) -> Column {
-        Column::Floats(Typed::from_options(values))
+    /// The column of floats `value(row)` for the rows `0..rows` (`None` is null).
+    pub fn from_floats(rows: usize, value: impl Fn(usize) -> Option<f64> + Sync) -> Column {
+        Column::Floats(Typed::from_fn(rows, value))
     }
 
     /// An empty column, typed by the first value that is not null.
     pub fn untyped() -> Column {
         Column::Untyped(0)
+    }
+
+    /// The column whose row `i` is `values[rows[i]]` (`empty` for a row past the end of
+    /// `values`), built on all cores when every value is null or of one plain kind (bools,
+    /// numbers, dates, datetimes); `None` for other values.
+    pub fn gathered(values: &[Value], rows: &[u32], empty: &Value) -> Option<Column> {
+        let first = values.iter().chain([empty]).find(|v| !v.is_null())?;
+        let kind = std::mem::discriminant(first);
+        let one_kind = |v: &Value| v.is_null() || std::mem::discriminant(v) == kind;
+        if !(one_kind(empty) && values.par_iter().all(one_kind)) {
+            return None;
+        }
+        let at = |row: usize| values.get(rows[row] as usize).unwrap_or(empty);
+        let n = rows.len();
+        Some(match first {
+            Value::Bool(_) => Column::Bools(Typed::from_fn(n, |row| at(row).truth())),
+            Value::Int(_) => Column::from_ints(n, |row| match at(row) {
+                Value::Int(v) => Some(*v),
+                _ => None,
+            }),
+            Value::Decimal(_) => Column::from_decimals(n, |row| at(row).as_decimal()),
+            Value::Float(_) => Column::from_floats(n, |row| at(row).as_f64()),
+            Value::Date(_) => Column::Dates(Typed::from_fn(n, |row| at(row).as_date())),
+            Value::DateTime(_) => Column::DateTimes(Typed::from_fn(n, |row| at(row).as_datetime())),
+            _ => return None,
+        })
     }
 
     /// A column of `values`, typed after the first value that is not null.
@@ -398,8 +443,8 @@ impl Column {
             Column::Values(c) => c.shrink_to_fit(),
             Column::Strings(c) => c.shrink_to_fit(),
             Column::Bools(c) => c.values.shrink_to_fit(),
-            Column::Ints(c) if c.values.iter().all(|&v| i32::try_from(v).is_ok()) => {
-                let small = c.values.iter().map(|&v| v as i32).collect();
+            Column::Ints(c) if c.values.par_iter().all(|&v| i32::try_from(v).is_ok()) => {
+                let small = c.values.par_iter().map(|&v| v as i32).collect();
                 *self = Column::SmallInts(Typed {
                     values: small,
                     nulls: std::mem::take(&mut c.nulls),
@@ -522,6 +567,49 @@ mod tests {
         let column = Column::from_values(wide.clone());
         assert!(matches!(column, Column::Ints(_)));
         assert!(same(&wide, &column));
+    }
+
+    #[test]
+    fn gathered_columns_are_the_columns_of_the_gathered_values() {
+        fn date(d: u32) -> Option<NaiveDate> {
+            NaiveDate::from_num_days_from_ce_opt(730_000 + d as i32)
+        }
+        let kinds: [fn(u32) -> Value; 6] = [
+            |i| Value::Bool(i % 3 == 0),
+            |i| Value::Int(i64::from(i) - 50),
+            |i| Value::Decimal(Decimal::new(i64::from(i), 2)),
+            |i| Value::Float(f64::from(i) / 4.0),
+            |i| date(i).map_or(Value::Null, Value::Date),
+            |i| {
+                let time = date(i).and_then(|d| d.and_hms_opt(1, 2, 3));
+                time.map_or(Value::Null, Value::DateTime)
+            },
+        ];
+        for kind in kinds {
+            // Values by slot, every fifth null; 300 rows reading them (nulls in several
+            // 64-row words), and rows past the end reading `empty`.
+            let values: Vec<Value> = (0..100)
+                .map(|i| if i % 5 == 2 { Value::Null } else { kind(i) })
+                .collect();
+            let rows: Vec<u32> = (0..300).map(|r| (r * 37) % 130).collect();
+            let empty = kind(7);
+            let expected: Vec<Value> = (rows.iter())
+                .map(|&r| values.get(r as usize).unwrap_or(&empty).clone())
+                .collect();
+            let column = Column::gathered(&values, &rows, &empty);
+            let typed_alike = |c: &Column| std::mem::discriminant(c);
+            let column = column.unwrap_or_else(|| panic!("{:?} has a plain kind", kind(1)));
+            assert!(same(&expected, &column), "{:?}", kind(1));
+            assert_eq!(
+                typed_alike(&column),
+                typed_alike(&Column::from_values(expected))
+            );
+        }
+        let mixed = [Value::Int(1), Value::Decimal(Decimal::ONE)];
+        assert!(Column::gathered(&mixed, &[0, 1], &Value::Null).is_none());
+        let text = [Value::Str(Arc::from("a"))];
+        assert!(Column::gathered(&text, &[0], &Value::Null).is_none());
+        assert!(Column::gathered(&[Value::Int(1)], &[0, 1], &Value::Bool(true)).is_none());
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //! aggregate, and per entity only small `(value id, count)` pairs, packed in 4 bytes and
 //! inline for up to six distinct values while ids and counts are small.
 
-use std::cmp::Ordering;
+use std::cmp::{Ordering, Reverse};
 use std::sync::Arc;
 
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
@@ -137,11 +138,11 @@ impl Counts {
 }
 
 impl ModeCounts {
-    /// Adds an entity with no value seen yet (its slot is the next index).
-    pub fn grow(&mut self) {
+    /// Adds `n` entities with no value seen yet (their slots are the next indices).
+    pub fn grow_by(&mut self, n: usize) {
         match &mut self.counts {
-            Counts::Narrow(counts) => counts.push(SmallVec::new()),
-            Counts::Wide(counts) => counts.push(SmallVec::new()),
+            Counts::Narrow(counts) => counts.resize(counts.len() + n, SmallVec::new()),
+            Counts::Wide(counts) => counts.resize(counts.len() + n, SmallVec::new()),
         }
     }
 
@@ -233,16 +234,22 @@ impl ModeCounts {
     }
 
     /// The values, and per slot the id of the most frequent one (ties go to the smallest;
-    /// `None` when none).
+    /// `None` when none), on all cores.
     fn best_ids(self) -> (Vec<Value>, Vec<Option<u32>>) {
         let values = self.values;
-        let mut best = Vec::new();
-        self.counts.for_each_slot(|pairs| {
-            let most = pairs
-                .iter()
-                .min_by(|(a, n), (b, m)| m.cmp(n).then_with(|| order(&values, *a, *b)));
-            best.push(most.map(|(id, _)| *id));
-        });
+        let place = places(&values);
+        let best = |pairs: &mut dyn Iterator<Item = (u32, u32)>| {
+            let most = pairs.min_by_key(|&(id, n)| (Reverse(n), place[id as usize]));
+            most.map(|(id, _)| id)
+        };
+        let best = match self.counts {
+            Counts::Narrow(counts) => (counts.par_iter())
+                .map(|pairs| best(&mut pairs.iter().map(|&p| (p & 0xff, p >> 8))))
+                .collect(),
+            Counts::Wide(counts) => (counts.par_iter())
+                .map(|pairs| best(&mut pairs.iter().copied()))
+                .collect(),
+        };
         (values, best)
     }
 }
@@ -257,8 +264,21 @@ fn address(text: &Arc<str>) -> usize {
     Arc::as_ptr(text).cast::<u8>() as usize
 }
 
-fn order(values: &[Value], a: u32, b: u32) -> Ordering {
-    total_order(&values[a as usize], &values[b as usize])
+/// Each value's place in ascending order (equal values share the place of the first).
+fn places(values: &[Value]) -> Vec<u32> {
+    let mut ascending: Vec<u32> = (0..values.len() as u32).collect();
+    let order = |a: &u32, b: &u32| total_order(&values[*a as usize], &values[*b as usize]);
+    ascending.sort_by(order);
+    let mut place = vec![0; values.len()];
+    for (i, id) in ascending.iter().enumerate() {
+        let tied = i > 0 && order(&ascending[i - 1], id) == Ordering::Equal;
+        place[*id as usize] = if tied {
+            place[ascending[i - 1] as usize]
+        } else {
+            i as u32
+        };
+    }
+    place
 }
 
 #[cfg(test)]
@@ -272,8 +292,8 @@ mod tests {
     #[test]
     fn the_most_frequent_value_wins_and_ties_go_to_the_smallest() {
         let mut counts = ModeCounts::default();
-        counts.grow();
-        counts.grow();
+        counts.grow_by(1);
+        counts.grow_by(1);
         for v in ["tea", "fruit", "tea", "fruit", "wine"] {
             counts.add(0, &text(v), 1);
         }
@@ -285,7 +305,7 @@ mod tests {
     #[test]
     fn equal_strings_at_different_addresses_count_as_one_value() {
         let mut counts = ModeCounts::default();
-        counts.grow();
+        counts.grow_by(1);
         let shared = text("tea");
         for v in [&shared, &text("tea"), &shared, &text("wine"), &text("wine")] {
             counts.add(0, v, 1);
@@ -299,7 +319,7 @@ mod tests {
     #[test]
     fn texts_counted_by_their_bytes_are_the_values_of_the_same_strings() {
         let mut counts = ModeCounts::default();
-        counts.grow();
+        counts.grow_by(1);
         counts.add(0, &text("tea"), 2);
         for v in ["wine", "tea", "wine", "wine"] {
             counts.add_text(0, v.as_bytes(), || text(v));
@@ -313,8 +333,8 @@ mod tests {
     fn the_column_of_modes_holds_each_entitys_mode_in_entity_order() {
         for (a, b) in [(text("tea"), text("wine")), (Value::Int(3), Value::Int(8))] {
             let mut counts = ModeCounts::default();
-            counts.grow();
-            counts.grow();
+            counts.grow_by(1);
+            counts.grow_by(1);
             counts.add(0, &a, 2);
             counts.add(0, &b, 1);
             counts.add(1, &b, 1);
@@ -328,8 +348,8 @@ mod tests {
     #[test]
     fn many_values_and_large_counts_turn_the_pairs_wide_without_losing_counts() {
         let mut counts = ModeCounts::default();
-        counts.grow();
-        counts.grow();
+        counts.grow_by(1);
+        counts.grow_by(1);
         // Slot 0: 300 distinct values (ids past 255), the last seen twice.
         for i in 0..300 {
             counts.add(0, &Value::Int(i), 1);
@@ -338,7 +358,7 @@ mod tests {
         // Slot 1: a count past 2^24, merged in from a later part.
         counts.add(1, &Value::Int(7), 3);
         let mut later = ModeCounts::default();
-        later.grow();
+        later.grow_by(1);
         later.add(0, &Value::Int(8), NARROW_COUNT);
         later.add(0, &Value::Int(7), NARROW_COUNT - 1);
         counts.merge(later, &[1]);

@@ -35,6 +35,28 @@ impl Argument {
         Ok(Argument { batches, len: n })
     }
 
+    /// An argument of these values (one per entity), stored by type.
+    pub fn from_values(values: Vec<Value>) -> Argument {
+        let len = values.len();
+        let mut values = values.into_iter();
+        let batches = (0..len.div_ceil(CHUNK))
+            .map(|_| Vector::from_values(values.by_ref().take(CHUNK).collect()))
+            .collect();
+        Argument { batches, len }
+    }
+
+    /// Keys that order as the values do, when every value that is not null has one: ints,
+    /// dates and datetimes (as nanoseconds), exact numbers (as their digits at the largest
+    /// scale among them, when those fit in 64 bits). `None` is null.
+    pub fn plain_keys(&self) -> Option<Vec<Option<i64>>> {
+        (self.keys(int_key))
+            .or_else(|| self.keys(time_key))
+            .or_else(|| {
+                let scale = common_scale(self)?;
+                self.keys(|v| i64::try_from(digits_at(v, scale)?).ok())
+            })
+    }
+
     /// The value of entity `e`.
     fn value(&self, e: usize) -> Value {
         self.batches[e / CHUNK].value(e % CHUNK)
@@ -88,14 +110,11 @@ impl<'a> Ranking<'a> {
     /// radix sort; other values by [`total_order`]. Equal keys are equal values, so the
     /// ranks never depend on the order of the sort or on the number of threads.
     pub fn new(argument: &'a Argument) -> Ranking<'a> {
-        let below = (argument.keys(int_key).map(ranked_ints))
-            .or_else(|| argument.keys(time_key).map(ranked_ints))
+        let below = (argument.plain_keys().map(ranked_ints))
             .or_else(|| {
+                // Exact numbers whose digits need more than 64 bits.
                 let scale = common_scale(argument)?;
-                // Digits that fit in 64 bits (amounts...) sort as half the bytes.
-                let narrow = |v: &Value| i64::try_from(digits_at(v, scale)?).ok();
-                (argument.keys(narrow).map(ranked_ints))
-                    .or_else(|| argument.keys(|v| digits_at(v, scale)).map(ranked_wide))
+                argument.keys(|v| digits_at(v, scale)).map(ranked_wide)
             })
             .unwrap_or_else(|| by_total_order(&argument.values()));
         let count = below.par_iter().filter(|&&b| b != NULL_RANK).count();
@@ -106,13 +125,11 @@ impl<'a> Ranking<'a> {
         }
     }
 
-    /// One value per entity from `(below, N)`: `below` counts the non-null values
-    /// strictly smaller, so equal values always get equal results. Null stays null.
-    fn by_rank<T: Send>(&self, score: impl Fn(usize, usize) -> T + Sync) -> Vec<Option<T>> {
-        self.below
-            .par_iter()
-            .map(|&below| (below != NULL_RANK).then(|| score(below as usize, self.count)))
-            .collect()
+    /// Entity `e`'s value from `(below, N)`: `below` counts the non-null values strictly
+    /// smaller, so equal values always get equal results. Null stays null.
+    fn by_rank<T>(&self, e: usize, score: impl Fn(usize, usize) -> T) -> Option<T> {
+        let below = self.below[e];
+        (below != NULL_RANK).then(|| score(below as usize, self.count))
     }
 
     /// The value at `position` of the values in ascending order (ties in entity order).
@@ -157,19 +174,17 @@ impl<'a> Ranking<'a> {
 
 /// Computes a population function over a ranked argument.
 pub fn compute(func: PopFunc, ranking: &Ranking) -> PopValue {
+    let entities = ranking.below.len();
     match func {
-        PopFunc::Ntile(n) => PopValue::PerEntity(Column::from_ints(
-            ranking.by_rank(|below, count| ntile_of(n, below, count)),
-        )),
-        PopFunc::PercentRank => {
-            PopValue::PerEntity(Column::from_floats(ranking.by_rank(|below, count| {
-                if count <= 1 {
-                    0.0
-                } else {
-                    below as f64 / (count - 1) as f64
-                }
-            })))
-        }
+        PopFunc::Ntile(n) => PopValue::PerEntity(Column::from_ints(entities, |e| {
+            ranking.by_rank(e, |below, count| ntile_of(n, below, count))
+        })),
+        PopFunc::PercentRank => PopValue::PerEntity(Column::from_floats(entities, |e| {
+            ranking.by_rank(e, |below, count| match count {
+                0 | 1 => 0.0,
+                _ => below as f64 / (count - 1) as f64,
+            })
+        })),
         PopFunc::Percentile(p) => PopValue::Scalar(percentile_of(ranking.count, p, |position| {
             ranking.value_at(position)
         })),
@@ -423,13 +438,7 @@ mod tests {
 
     /// An argument of these values, in batches as the batch evaluator makes them.
     fn argument(values: &[Value]) -> Argument {
-        Argument {
-            batches: values
-                .chunks(CHUNK)
-                .map(|chunk| Vector::from_values(chunk.to_vec()))
-                .collect(),
-            len: values.len(),
-        }
+        Argument::from_values(values.to_vec())
     }
 
     fn ranks(values: &[Value]) -> Vec<u32> {
