@@ -308,9 +308,14 @@ impl EntityRows {
     /// Adds the rows of a part, which starts after `lines_before` lines of the file.
     fn add(&mut self, part: EntityPart, lines_before: u64) {
         self.hashes.push((self.keys.len() as u32, part.hashes));
-        self.keys.extend(part.keys);
-        self.lines
-            .extend(part.lines.iter().map(|line| line + lines_before));
+        if self.keys.is_empty() && lines_before == 0 {
+            // The first part: its rows are taken as they are, not copied.
+            self.keys = part.keys;
+            self.lines = part.lines;
+        } else {
+            self.keys.extend(part.keys);
+            (self.lines).extend(part.lines.iter().map(|line| line + lines_before));
+        }
         self.problems
             .extend(part.problems.into_iter().map(|mut problem| {
                 problem.line += lines_before;
