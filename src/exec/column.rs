@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
+use super::scalar::Scalar;
 use super::value::Value;
 use crate::check::types::Ty;
 
@@ -142,10 +143,18 @@ impl<T: Copy + Default> Typed<T> {
 impl Dictionary {
     /// Adds a row; `false` when the dictionary is full and `text` is not in it.
     fn push(&mut self, text: Option<&Arc<str>>) -> bool {
-        let Some(text) = text else {
-            self.ids.push(NULL_ID);
-            return true;
-        };
+        match text {
+            Some(text) => self.push_text(text, || text.clone()),
+            None => {
+                self.ids.push(NULL_ID);
+                true
+            }
+        }
+    }
+
+    /// Adds a row of text `text`, found by its text (`shared` gives its string the first
+    /// time); `false` when the dictionary is full and `text` is not in it.
+    fn push_text(&mut self, text: &str, shared: impl FnOnce() -> Arc<str>) -> bool {
         if self.index.is_empty() && !self.strings.is_empty() {
             self.index = (self.strings.iter().cloned()).zip(0..).collect();
         }
@@ -154,8 +163,9 @@ impl Dictionary {
             None if self.strings.len() >= DICTIONARY_LIMIT => return false,
             None => {
                 let id = self.strings.len() as u32;
+                let text = shared();
                 self.strings.push(text.clone());
-                self.index.insert(text.clone(), id);
+                self.index.insert(text, id);
                 id
             }
         };
@@ -286,6 +296,30 @@ impl Column {
         }
         column.shrink();
         column
+    }
+
+    /// Adds a row read by the typed path: `text` is the cell's text when `scalar` is a
+    /// text. Repeated strings are found in a dictionary by their text, without building
+    /// a value.
+    pub fn push_scalar(&mut self, scalar: Scalar, text: &str) {
+        match (&mut *self, scalar) {
+            (_, Scalar::Null) => self.push_null(),
+            (Column::Bools(c), Scalar::Bool(b)) => c.push(Some(b)),
+            (Column::Ints(c), Scalar::Int(n)) => c.push(Some(n)),
+            (Column::Decimals(c), Scalar::Decimal(d)) => c.push(Some(d)),
+            (Column::Floats(c), Scalar::Float(f)) => c.push(Some(f)),
+            (Column::Dates(c), Scalar::Date(d)) => c.push(Some(d)),
+            (Column::DateTimes(c), Scalar::DateTime(t)) => c.push(Some(t)),
+            (Column::Dictionary(d), Scalar::Text(..)) => {
+                if !d.push_text(text, || Arc::from(text)) {
+                    self.push(Value::Str(Arc::from(text)));
+                }
+            }
+            (_, scalar) => {
+                let value = scalar.plain_value();
+                self.push(value.unwrap_or_else(|| Value::Str(Arc::from(text))));
+            }
+        }
     }
 
     /// Adds a row.
@@ -610,6 +644,46 @@ mod tests {
         let text = [Value::Str(Arc::from("a"))];
         assert!(Column::gathered(&text, &[0], &Value::Null).is_none());
         assert!(Column::gathered(&[Value::Int(1)], &[0, 1], &Value::Bool(true)).is_none());
+    }
+
+    #[test]
+    fn scalars_pushed_read_back_as_the_values_pushed() {
+        let row = "tea,fruit";
+        let tea = (Scalar::text(0..3), "tea");
+        let fruit = (Scalar::text(4..9), "fruit");
+        let mut texts = Column::for_type(&Ty::String);
+        for (scalar, text) in [tea, fruit, (Scalar::Null, ""), tea] {
+            texts.push_scalar(scalar, text);
+        }
+        assert!(matches!(&texts, Column::Dictionary(d) if d.strings.len() == 2));
+        let text = |s: &str| Value::Str(Arc::from(s));
+        assert!(same(
+            &[text("tea"), text(&row[4..9]), Value::Null, text("tea")],
+            &texts
+        ));
+        let mut dates = Column::for_type(&Ty::Date);
+        let day = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default();
+        dates.push_scalar(Scalar::Date(day), "");
+        dates.push_scalar(Scalar::Null, "");
+        assert!(same(&[Value::Date(day), Value::Null], &dates));
+        // A scalar of another kind turns the column into plain values, as `push` does.
+        dates.push_scalar(Scalar::Int(3), "");
+        assert!(matches!(dates, Column::Values(_)));
+    }
+
+    #[test]
+    fn a_full_dictionary_of_pushed_texts_turns_into_strings() {
+        let mut column = Column::for_type(&Ty::String);
+        let texts: Vec<String> = (0..DICTIONARY_LIMIT + 3).map(|i| format!("c{i}")).collect();
+        for text in &texts {
+            column.push_scalar(Scalar::text(0..text.len()), text);
+        }
+        assert!(matches!(column, Column::Strings(_)));
+        let values: Vec<Value> = texts
+            .iter()
+            .map(|t| Value::Str(Arc::from(t.as_str())))
+            .collect();
+        assert!(same(&values, &column));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::column::Column;
 use super::error::RunError;
 use super::key_index::{Duplicate, KeyHasher, KeyHashes, KeyIndex};
 use super::read::{self, PlainCsvReader, RowProblem, RowReader, Source};
+use super::scalar::Scalar;
 use super::value::Value;
 use super::{FileCounts, RunInput};
 use crate::check::hir::{Const, Field, Hir};
@@ -215,7 +216,7 @@ pub fn load_entity(
     let hasher = KeyHasher::default();
     let (name, fields) = (&hir.entity.name, &hir.entity.fields);
     let in_parts = in_parts(source, name, fields, |reader| {
-        let part = read_entity_part(hir, reader, keep, &hasher)?;
+        let part = read_plain_entity_part(hir, reader, keep, &hasher)?;
         Ok(EntityPart {
             lines_spanned: reader.lines_read(),
             ..part
@@ -247,6 +248,39 @@ fn entity_columns(hir: &Hir) -> Vec<Column> {
         .collect()
 }
 
+impl EntityPart {
+    /// No rows yet.
+    fn new(hir: &Hir) -> EntityPart {
+        EntityPart {
+            columns: entity_columns(hir),
+            keys: Vec::new(),
+            hashes: KeyHashes::default(),
+            lines: Vec::new(),
+            problems: Vec::new(),
+            read: 0,
+            lines_spanned: 0,
+        }
+    }
+
+    /// Takes the key and line of a good row (its cells go into the columns).
+    fn keep_row(&mut self, hasher: &KeyHasher, key: &Value, line: u64) {
+        let shared: Arc<str> = match key {
+            Value::Str(s) => s.clone(),
+            other => Arc::from(other.text()),
+        };
+        self.hashes.push(hasher, &shared);
+        self.keys.push(shared);
+        self.lines.push(line);
+    }
+
+    /// Keeps a bad row's problem while the part keeps fewer than `keep`.
+    fn reject(&mut self, problem: RowProblem, keep: usize) {
+        if self.problems.len() < keep {
+            self.problems.push(problem);
+        }
+    }
+}
+
 /// Reads the rows of one part into columns, hashing their keys for the index.
 fn read_entity_part(
     hir: &Hir,
@@ -254,34 +288,57 @@ fn read_entity_part(
     keep: usize,
     hasher: &KeyHasher,
 ) -> Result<EntityPart, RunError> {
-    let fields = &hir.entity.fields;
-    let mut part = EntityPart {
-        columns: entity_columns(hir),
-        keys: Vec::new(),
-        hashes: KeyHashes::default(),
-        lines: Vec::new(),
-        problems: Vec::new(),
-        read: 0,
-        lines_spanned: 0,
-    };
-    let mut row = vec![Value::Null; fields.len()];
+    let mut part = EntityPart::new(hir);
+    let mut row = vec![Value::Null; hir.entity.fields.len()];
     while let Some(result) = reader.next_row(&mut row)? {
         part.read += 1;
         match result {
             Ok(line) => {
-                let key: Arc<str> = match &row[hir.key_field] {
-                    Value::Str(s) => s.clone(),
-                    other => Arc::from(other.text()),
-                };
-                part.hashes.push(hasher, &key);
-                part.keys.push(key);
-                part.lines.push(line);
+                part.keep_row(hasher, &row[hir.key_field], line);
                 for (column, value) in part.columns.iter_mut().zip(row.iter_mut()) {
                     column.push(std::mem::replace(value, Value::Null));
                 }
             }
-            Err(problem) if part.problems.len() < keep => part.problems.push(problem),
-            Err(_) => {}
+            Err(problem) => part.reject(problem, keep),
+        }
+    }
+    Ok(part)
+}
+
+/// [`read_entity_part`] for a quote-free part of a CSV file: cells are read as
+/// [`Scalar`]s, and repeated strings (a city, an enum) are found in their column's
+/// dictionary by their text, without a value built for each.
+fn read_plain_entity_part(
+    hir: &Hir,
+    reader: &mut PlainCsvReader,
+    keep: usize,
+    hasher: &KeyHasher,
+) -> Result<EntityPart, RunError> {
+    let fields = &hir.entity.fields;
+    let mut part = EntityPart::new(hir);
+    let wanted = vec![true; fields.len()];
+    let mut cells = vec![Scalar::Null; fields.len()];
+    while let Some(result) = reader.next_scalars(&wanted, &mut cells)? {
+        part.read += 1;
+        let line = match result {
+            Ok(line) => line,
+            Err(problem) => {
+                part.reject(problem, keep);
+                continue;
+            }
+        };
+        let text = |i: usize| reader.cell_text(i).unwrap_or_default();
+        let key = match cells[hir.key_field] {
+            Scalar::Text(..) => Value::Str(Arc::from(text(hir.key_field))),
+            other => other.plain_value().unwrap_or_default(),
+        };
+        part.keep_row(hasher, &key, line);
+        let mut key = Some(key);
+        for (i, (column, &cell)) in part.columns.iter_mut().zip(&cells).enumerate() {
+            match key.take_if(|_| i == hir.key_field) {
+                Some(key) => column.push(key),
+                None => column.push_scalar(cell, text(i)),
+            }
         }
     }
     Ok(part)

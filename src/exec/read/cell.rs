@@ -84,6 +84,9 @@ impl CellParser {
             }
             Ty::Decimal => fast_decimal(text.as_bytes()).map(Scalar::Decimal),
             Ty::DateTime => fast_datetime(text.as_bytes()).map(Scalar::DateTime),
+            Ty::Date => parse_date(text).ok().map(Scalar::Date),
+            Ty::Bool => parse_bool(text).ok().map(Scalar::Bool),
+            Ty::Int => parse_int(text).ok().map(Scalar::Int),
             _ => None,
         };
         match parsed {
