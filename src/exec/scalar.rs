@@ -9,7 +9,7 @@
 use std::cmp::Ordering;
 use std::ops::Range;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use rust_decimal::Decimal;
 
 use super::value::{Value, compare};
@@ -106,6 +106,11 @@ impl Scalar {
     pub fn compare(&self, row: &[u8], constant: &Value) -> Option<Ordering> {
         match (self, constant) {
             (Scalar::DateTime(x), Value::DateTime(y)) => Some(x.cmp(y)),
+            // `ordered_at > as_of - 365 days`: a date compares as its day's 00:00:00.
+            (Scalar::DateTime(x), Value::Date(y)) => Some(x.cmp(&y.and_time(NaiveTime::MIN))),
+            (Scalar::Int(x), Value::Int(y)) => Some(x.cmp(y)),
+            (Scalar::Decimal(x), Value::Decimal(y)) => Some(x.cmp(y)),
+            (Scalar::Date(x), Value::Date(y)) => Some(x.cmp(y)),
             (Scalar::Text(..), Value::Str(y)) => Some(self.bytes(row)?.cmp(y.as_bytes())),
             (Scalar::Text(..), _) => None,
             _ => compare(&self.plain_value()?, constant),
@@ -135,8 +140,10 @@ mod tests {
             Value::Int(-3),
             Value::Int(12),
             Value::Decimal(Decimal::new(1250, 2)),
+            Value::Decimal(Decimal::new(1200, 2)),
             Value::Float(12.5),
             Value::Date(day),
+            Value::Date(day.pred_opt().unwrap_or_default()),
             Value::DateTime(day.and_hms_opt(0, 0, 0).unwrap_or_default()),
             Value::DateTime(day.and_hms_opt(10, 0, 1).unwrap_or_default()),
         ]
