@@ -45,12 +45,10 @@ impl PassState {
 
     /// The slot of `entity`, made on its first event.
     pub fn slot(&mut self, entity: usize) -> usize {
-        let before = self.entities.len();
-        let slot = self.assign_slot(entity);
-        if self.entities.len() > before {
+        if self.slots[entity] == NO_SLOT {
             self.accumulators.iter_mut().for_each(|a| a.grow_by(1));
         }
-        slot
+        self.assign_slot(entity)
     }
 
     /// The slot of `entity`, given the next one when it has none (without growing the
