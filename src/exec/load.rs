@@ -335,9 +335,10 @@ fn read_plain_entity_part(
         part.keep_row(hasher, &key, line);
         let mut key = Some(key);
         for (i, (column, &cell)) in part.columns.iter_mut().zip(&cells).enumerate() {
-            match key.take_if(|_| i == hir.key_field) {
-                Some(key) => column.push(key),
-                None => column.push_scalar(cell, text(i)),
+            match (key.take_if(|_| i == hir.key_field), cell) {
+                (Some(key), _) => column.push(key),
+                (None, Scalar::Text(..)) => column.push_scalar(cell, text(i)),
+                (None, _) => column.push_scalar(cell, ""),
             }
         }
     }
