@@ -155,9 +155,7 @@ impl Dictionary {
     /// Adds a row of text `text`, found by its text (`shared` gives its string the first
     /// time); `false` when the dictionary is full and `text` is not in it.
     fn push_text(&mut self, text: &str, shared: impl FnOnce() -> Arc<str>) -> bool {
-        if self.index.is_empty() && !self.strings.is_empty() {
-            self.index = (self.strings.iter().cloned()).zip(0..).collect();
-        }
+        self.restore_index();
         let id = match self.index.get(text) {
             Some(&id) => id,
             None if self.strings.len() >= DICTIONARY_LIMIT => return false,
@@ -182,11 +180,16 @@ impl Dictionary {
         self.strings.len() + other.strings.len() <= DICTIONARY_LIMIT
     }
 
-    /// This dictionary's id of each string of `other`, adding those it lacks.
-    fn ids_of(&mut self, other: &Dictionary) -> Vec<u32> {
+    /// Rebuilds the index of the strings if [`Column::shrink`] dropped it.
+    fn restore_index(&mut self) {
         if self.index.is_empty() && !self.strings.is_empty() {
             self.index = (self.strings.iter().cloned()).zip(0..).collect();
         }
+    }
+
+    /// This dictionary's id of each string of `other`, adding those it lacks.
+    fn ids_of(&mut self, other: &Dictionary) -> Vec<u32> {
+        self.restore_index();
         let mut ids = Vec::with_capacity(other.strings.len());
         for text in &other.strings {
             let next = self.strings.len() as u32;
