@@ -5,6 +5,7 @@
 
 mod cell;
 mod csv_file;
+mod marks;
 mod memory;
 mod ndjson_file;
 mod plain_csv;

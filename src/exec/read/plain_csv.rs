@@ -3,7 +3,8 @@
 //!
 //! Without quotes, every line-end byte (`\n` or `\r`) ends a row and every `,` ends a cell.
 //! The file is read in blocks of whole lines whose UTF-8 is checked once per block; rows
-//! are found with `memchr` and their cells are slices of the block's text. The rows,
+//! and their cells' ends are read off bit masks of the block's commas and line ends
+//! ([`Marks`]), and cells are slices of the block's text. The rows,
 //! values, bad cells, errors, line numbers and line counts are those [`CsvReader`] gives
 //! for the same bytes: empty lines are skipped, and a row's line number is its physical
 //! line, one more than the line ends (`\n`, `\r\n` or a lone `\r`) before it.
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use super::cell::CellParser;
 use super::csv_file::{CsvReader, cell_count_problem, escape_invalid_utf8, io_error, parse_fields};
+use super::marks::Marks;
 use super::{RowProblem, RowReader};
 use crate::check::hir::Field;
 use crate::exec::error::RunError;
@@ -100,8 +102,11 @@ impl PlainCsvReader {
     fn advance(&mut self) -> Result<Option<u64>, RunError> {
         let start = self.rows.next_start;
         self.position = start.byte;
-        self.cell_ends.clear();
-        match self.rows.next().map_err(|e| io_error(&self.path, &e))? {
+        match self
+            .rows
+            .next(&mut self.cell_ends)
+            .map_err(|e| io_error(&self.path, &e))?
+        {
             Some(row) => {
                 self.row = row;
                 Ok(Some(self.lines_before + 1 + self.rows.row_line_ends))
@@ -110,12 +115,10 @@ impl PlainCsvReader {
         }
     }
 
-    /// Finds the cells of the row at `line`; a row without as many cells as the header
-    /// is an error (as the `csv` crate makes it).
+    /// Ends the cells of the row at `line` (its commas are found with it); a row without
+    /// as many cells as the header is an error (as the `csv` crate makes it).
     fn split_cells(&mut self, line: u64) -> Result<(), RunError> {
-        let bytes = &self.rows.block.bytes()[self.row.clone()];
-        push_commas(bytes, &mut self.cell_ends);
-        self.cell_ends.push(bytes.len());
+        self.cell_ends.push(self.row.len());
         if self.cell_ends.len() == self.header_cells {
             return Ok(());
         }
@@ -209,31 +212,6 @@ impl PlainCsvReader {
     }
 }
 
-/// Pushes the offset of each `,` in `bytes` to `offsets`, looking at eight bytes at a time
-/// (cells are short: finding each `,` with `memchr` costs more).
-fn push_commas(bytes: &[u8], offsets: &mut Vec<usize>) {
-    const COMMAS: u64 = u64::from_ne_bytes([b','; 8]);
-    let mut words = bytes.chunks_exact(8);
-    let mut base = 0;
-    for word in &mut words {
-        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        let mut commas = zero_bytes(word ^ COMMAS);
-        while commas != 0 {
-            offsets.push(base + commas.trailing_zeros() as usize / 8);
-            commas &= commas - 1;
-        }
-        base += 8;
-    }
-    let rest = words.remainder().iter().enumerate();
-    offsets.extend(rest.filter(|(_, b)| **b == b',').map(|(i, _)| base + i));
-}
-
-/// The high bit of each byte of `word` that is zero (and no other bit).
-fn zero_bytes(word: u64) -> u64 {
-    const LOW_BITS: u64 = u64::from_ne_bytes([0x7f; 8]);
-    !(((word & LOW_BITS).wrapping_add(LOW_BITS)) | word | LOW_BITS)
-}
-
 /// Where cell `i` of a row lies in it, given where each cell ends.
 fn cell_range(ends: &[usize], i: usize) -> Option<Range<usize>> {
     let start = match i {
@@ -281,6 +259,8 @@ struct Rows {
     file: Take<File>,
     /// The lines read.
     block: Block,
+    /// Where the block's commas and line ends lie.
+    marks: Marks,
     /// Where the bytes of the block not read yet start.
     next: usize,
     /// The offset of the block in the range.
@@ -306,6 +286,7 @@ impl Rows {
         Rows {
             file,
             block: Block::Bytes(Vec::new()),
+            marks: Marks::default(),
             next: 0,
             block_offset: 0,
             partial: Vec::new(),
@@ -318,12 +299,14 @@ impl Rows {
         }
     }
 
-    /// Where the next row lies in the block (valid until the next call), or `None` at the end.
-    fn next(&mut self) -> std::io::Result<Option<Range<usize>>> {
+    /// Where the next row lies in the block (valid until the next call), or `None` at the
+    /// end; `commas` is set to where its commas lie in it.
+    fn next(&mut self, commas: &mut Vec<usize>) -> std::io::Result<Option<Range<usize>>> {
         loop {
             let bytes = self.block.bytes();
-            if let Some(i) = memchr::memchr2(b'\n', b'\r', &bytes[self.next..]) {
-                let row = self.next..self.next + i;
+            commas.clear();
+            if let Some(end) = self.marks.row_end(bytes, self.next, commas) {
+                let row = self.next..end;
                 let before = row
                     .end
                     .checked_sub(1)
@@ -397,6 +380,7 @@ impl Rows {
             bytes.clear();
         }
         self.block = Block::new(bytes);
+        self.marks.reset();
         Ok(())
     }
 }
@@ -430,38 +414,5 @@ impl Block {
             Block::Text(text) => text.into_bytes(),
             Block::Bytes(bytes) => bytes,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The offsets of the commas in `bytes`, one byte at a time.
-    fn commas_one_by_one(bytes: &[u8]) -> Vec<usize> {
-        (0..bytes.len()).filter(|&i| bytes[i] == b',').collect()
-    }
-
-    #[test]
-    fn commas_are_found_at_every_offset_next_to_any_byte() {
-        for neighbour in [b'a', b'-', b'+', 0, 0x2c ^ 0x80, 0xff, b'\r'] {
-            for len in 0..40 {
-                for comma in 0..len {
-                    let mut bytes = vec![neighbour; len];
-                    bytes[comma] = b',';
-                    bytes[len - 1 - comma / 2] = b',';
-                    let mut found = Vec::new();
-                    push_commas(&bytes, &mut found);
-                    assert_eq!(found, commas_one_by_one(&bytes), "in {bytes:?}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn a_word_full_of_commas_is_appended_in_order() {
-        let mut found = vec![99];
-        push_commas(b",,,,,,,,,,", &mut found);
-        assert_eq!(found, [99, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     }
 }
