@@ -146,7 +146,7 @@ fn data(dir: &Path) -> (PathBuf, String) {
 }
 
 /// `seg run` of the rules on the customers and `orders`; the output folder.
-fn run(dir: &Path, customers: &Path, orders: &str, name: &str) -> PathBuf {
+fn run(dir: &Path, customers: &Path, orders: &[u8], name: &str) -> PathBuf {
     let rules = dir.join("rules.seg");
     std::fs::write(&rules, RULES).expect("write rules");
     let orders_file = dir.join(format!("{name}.csv"));
@@ -218,8 +218,38 @@ fn a_file_read_as_typed_scalars_gives_what_its_rows_of_values_give() {
         &typed[last_row..key_end],
         &typed[key_end..]
     );
-    let typed_out = outputs(&run(&dir, &customers, &typed, "typed"));
-    let row_out = outputs(&run(&dir, &customers, &quoted, "rows"));
+    assert_same_outputs(&dir, &customers, typed.as_bytes(), quoted.as_bytes());
+}
+
+#[test]
+fn cells_of_invalid_utf8_are_rejected_alike_on_both_paths() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("typed_events_utf8");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    let (customers, orders) = data(&dir);
+    let mut typed = orders.into_bytes();
+    // Invalid bytes in a key, a datetime, a decimal, an enum and a text that is kept.
+    for bad in [
+        &b"c1\xff,2026-01-02T10:00:00,1,1,1,,1,x,n1\n"[..],
+        b"c2,2026-01-02T10:00:0\xfe,1,1,1,,1,x,n1\n",
+        b"c3,2026-01-02T10:00:00,1.\xe4,1,1,,1,x,n1\n",
+        b"c4,2026-01-02T10:00:00,1,1,1,,1,\xc3,n1\n",
+        b"c5,2026-01-02T10:00:00,1,1,1,,1,x,n\xff1\n",
+    ] {
+        typed.extend_from_slice(bad);
+    }
+    let mut quoted = typed.clone();
+    quoted.extend_from_slice(b"\"c6\",2026-01-02T10:00:00,1,1,1,,1,x,n1\n");
+    typed.extend_from_slice(b"c6,2026-01-02T10:00:00,1,1,1,,1,x,n1\n");
+    assert_same_outputs(&dir, &customers, &typed, &quoted);
+}
+
+/// Runs the rules on `typed` (read as typed scalars) and on `quoted` (the same rows, one
+/// key quoted: read as rows of values); every output must be the same, and bad rows
+/// among them.
+fn assert_same_outputs(dir: &Path, customers: &Path, typed: &[u8], quoted: &[u8]) {
+    let typed_out = outputs(&run(dir, customers, typed, "typed"));
+    let row_out = outputs(&run(dir, customers, quoted, "rows"));
     let relabeled: Vec<(String, String)> = row_out
         .into_iter()
         .map(|(name, text)| (name, text.replace("rows.csv", "typed.csv")))

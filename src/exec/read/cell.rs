@@ -72,50 +72,55 @@ impl CellParser {
         }
     }
 
-    /// The scalar of a cell's text, which lies at `at` in its row, or what is wrong with
-    /// it: as [`CellParser::parse`] reads it, but text is left in the row.
+    /// The scalar of a cell, whose bytes lie at `at` in its row, or what is wrong with it:
+    /// as [`CellParser::parse`] reads its text, but text is left in the row. The bytes
+    /// must be valid UTF-8.
     #[inline]
-    pub fn scalar(&mut self, text: &str, at: Range<usize>) -> Result<Scalar, String> {
+    pub fn scalar(&mut self, cell: &[u8], at: Range<usize>) -> Result<Scalar, String> {
         let parsed = match &self.ty.ty {
-            _ if text.is_empty() => None,
+            _ if cell.is_empty() => None,
             Ty::String => Some(Scalar::text(at.clone())),
-            Ty::Enum(_) if self.enum_values.iter().any(|v| **v == *text) => {
-                Some(Scalar::text(at.clone()))
-            }
-            Ty::Decimal => fast_decimal(text.as_bytes()).map(Scalar::Decimal),
-            Ty::DateTime => fast_datetime(text.as_bytes()).map(Scalar::DateTime),
-            Ty::Date => parse_date(text).ok().map(Scalar::Date),
-            Ty::Bool => parse_bool(text).ok().map(Scalar::Bool),
-            Ty::Int => parse_int(text).ok().map(Scalar::Int),
+            Ty::Enum(_) if self.is_enum_value(cell) => Some(Scalar::text(at.clone())),
+            Ty::Decimal => fast_decimal(cell).map(Scalar::Decimal),
+            Ty::DateTime => fast_datetime(cell).map(Scalar::DateTime),
+            Ty::Date => fast_date(cell).map(Scalar::Date),
+            Ty::Bool => fast_bool(cell).map(Scalar::Bool),
+            Ty::Int => fast_int(cell).map(Scalar::Int),
             _ => None,
         };
         match parsed {
             Some(scalar) => Ok(scalar),
-            None => self.other_scalar(text),
+            None => self.other_scalar(cell),
         }
     }
 
-    /// [`CellParser::scalar`] of the cells its fast paths do not read: through
-    /// [`CellParser::parse`], which also says what is wrong.
+    /// [`CellParser::scalar`] (and [`CellParser::check`]) of the cells its fast paths do
+    /// not read: through [`CellParser::parse`], which also says what is wrong.
     #[cold]
-    fn other_scalar(&mut self, text: &str) -> Result<Scalar, String> {
+    fn other_scalar(&mut self, cell: &[u8]) -> Result<Scalar, String> {
+        let text = std::str::from_utf8(cell).map_err(|_| "the cell is not valid UTF-8")?;
         let value = self.parse(text)?;
         Scalar::from_value(&value).ok_or_else(|| format!("`{}` holds no scalar", self.name))
+    }
+
+    /// Whether a cell's bytes would parse, without building its value.
+    #[inline]
+    pub fn check(&mut self, cell: &[u8]) -> Result<(), String> {
+        match &self.ty.ty {
+            Ty::String if !cell.is_empty() => Ok(()),
+            Ty::Enum(_) if self.is_enum_value(cell) => Ok(()),
+            _ => self.other_scalar(cell).map(drop),
+        }
+    }
+
+    /// Whether a cell is one of the enum's values.
+    fn is_enum_value(&self, cell: &[u8]) -> bool {
+        self.enum_values.iter().any(|v| v.as_bytes() == cell)
     }
 
     /// Whether the column holds text (a `string` or an `enum`).
     pub fn is_text(&self) -> bool {
         matches!(self.ty.ty, Ty::String | Ty::Enum(_))
-    }
-
-    /// Whether a cell's text would parse, without building its value.
-    #[inline]
-    pub fn check(&mut self, text: &str) -> Result<(), String> {
-        match &self.ty.ty {
-            Ty::String if !text.is_empty() => Ok(()),
-            Ty::Enum(_) if self.enum_values.iter().any(|v| **v == *text) => Ok(()),
-            _ => self.parse(text).map(drop),
-        }
     }
 
     fn shared(&mut self, text: &str) -> Arc<str> {
@@ -253,6 +258,38 @@ fn parse_float(text: &str) -> Result<f64, String> {
     }
 }
 
+/// An int of at most 18 digits with an optional sign, read without a general parser;
+/// `None` for anything else, which the general path reads or rejects.
+fn fast_int(b: &[u8]) -> Option<i64> {
+    let (negative, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 18 {
+        return None;
+    }
+    let mut n = 0i64;
+    for &c in digits {
+        let digit = c.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        n = n * 10 + i64::from(digit);
+    }
+    Some(if negative { -n } else { n })
+}
+
+/// `true`, `false`, `1` or `0` exactly; `None` for anything else (other cases of the
+/// words go through [`parse_bool`]).
+fn fast_bool(b: &[u8]) -> Option<bool> {
+    match b {
+        b"true" | b"1" => Some(true),
+        b"false" | b"0" => Some(false),
+        _ => None,
+    }
+}
+
 fn parse_bool(text: &str) -> Result<bool, String> {
     if text.eq_ignore_ascii_case("true") || text == "1" {
         Ok(true)
@@ -272,6 +309,16 @@ pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
             .ok_or_else(|| format!("`{text}` is not a date that exists"));
     }
     Err(format!("`{text}` is not a date (YYYY-MM-DD)"))
+}
+
+/// `YYYY-MM-DD`, a date that exists; `None` for anything else (which [`parse_date`]
+/// says what is wrong with).
+fn fast_date(b: &[u8]) -> Option<NaiveDate> {
+    if b.len() != 10 {
+        return None;
+    }
+    let (year, month, day) = date_fields(b)?;
+    NaiveDate::from_ymd_opt(year, month, day)
 }
 
 /// ISO 8601: `YYYY-MM-DDTHH:MM[:SS[.fff]]`, optionally with `Z` or `±HH:MM` (converted to
@@ -341,18 +388,16 @@ fn general_datetime(text: &str) -> Option<NaiveDateTime> {
     None
 }
 
-/// `YYYY-MM-DDTHH:MM:SS` exactly: the common case, without a general parser.
+/// `YYYY-MM-DDTHH:MM:SS` exactly (a space may stand for the `T`): the common case,
+/// without a general parser.
 fn fast_datetime(b: &[u8]) -> Option<NaiveDateTime> {
-    if b.len() != 19 || !matches!(b[10], b'T' | b' ') || b[13] != b':' || b[16] != b':' {
+    if b.len() != 19 || !matches!(b[10], b'T' | b' ') {
         return None;
     }
     let (year, month, day) = date_fields(b)?;
     let date = NaiveDate::from_ymd_opt(year, month, day)?;
-    let (hour, minute, second) = (
-        two_digits(b[11], b[12])?,
-        two_digits(b[14], b[15])?,
-        two_digits(b[17], b[18])?,
-    );
+    let time = digits_shaped(word_at(b, 11)?, b"dd:dd:dd")?;
+    let (hour, minute, second) = (pair_at(time, 0), pair_at(time, 3), pair_at(time, 6));
     if hour > 23 || minute > 59 || second > 59 {
         return None;
     }
@@ -361,24 +406,51 @@ fn fast_datetime(b: &[u8]) -> Option<NaiveDateTime> {
     Some(date.and_time(time))
 }
 
+/// The year, month and day written `YYYY-MM-DD` at the start of `b` (at least 10 bytes),
+/// whether or not they make a date.
+fn date_fields(b: &[u8]) -> Option<(i32, u32, u32)> {
+    let digits = digits_shaped(word_at(b, 0)?, b"dddd-dd-")?;
+    let day = two_digits(*b.get(8)?, *b.get(9)?)?;
+    let year = pair_at(digits, 0) * 100 + pair_at(digits, 2);
+    Some((year as i32, pair_at(digits, 5), day))
+}
+
 /// The number two ASCII digits write.
 fn two_digits(tens: u8, ones: u8) -> Option<u32> {
     let (tens, ones) = (tens.wrapping_sub(b'0'), ones.wrapping_sub(b'0'));
     (tens < 10 && ones < 10).then_some(u32::from(tens) * 10 + u32::from(ones))
 }
 
-/// The year, month and day written `YYYY-MM-DD` at the start of `b` (at least 10 bytes),
-/// whether or not they make a date.
-fn date_fields(b: &[u8]) -> Option<(i32, u32, u32)> {
-    if b[4] != b'-' || b[7] != b'-' {
+/// The eight bytes at `at` of `b` as one word (byte `k` in bits `8k..8k+8`).
+fn word_at(b: &[u8], at: usize) -> Option<u64> {
+    let bytes = b.get(at..at + 8)?;
+    Some(u64::from_le_bytes(bytes.try_into().ok()?))
+}
+
+/// The digits of eight bytes written as `shape` says (`d` an ASCII digit, any other byte
+/// itself), each byte's digit in that byte of the result (0 for the other bytes); `None`
+/// when the bytes are not of that shape. All eight bytes are checked at once.
+fn digits_shaped(word: u64, shape: &[u8; 8]) -> Option<u64> {
+    const ZEROS: u64 = u64::from_le_bytes([b'0'; 8]);
+    const HIGH_NIBBLES: u64 = u64::from_le_bytes([0xf0; 8]);
+    const SIXES: u64 = u64::from_le_bytes([6; 8]);
+    let digit_bytes = u64::from_le_bytes(shape.map(|c| if c == b'd' { 0xff } else { 0 }));
+    let others = u64::from_le_bytes(shape.map(|c| if c == b'd' { 0 } else { c }));
+    if word & !digit_bytes != others {
         return None;
     }
-    let year = two_digits(b[0], b[1])? * 100 + two_digits(b[2], b[3])?;
-    Some((
-        year as i32,
-        two_digits(b[5], b[6])?,
-        two_digits(b[8], b[9])?,
-    ))
+    // A byte is a digit when its high nibble is 3 and adding 6 keeps it so (no byte carries
+    // into the next when every high nibble is 3).
+    let digits = (word & digit_bytes) | (ZEROS & !digit_bytes);
+    let all_digits = digits & HIGH_NIBBLES == ZEROS && (digits + SIXES) & HIGH_NIBBLES == ZEROS;
+    all_digits.then(|| digits - ZEROS)
+}
+
+/// The number written by the digits in bytes `k` and `k + 1` of `digits` (see
+/// [`digits_shaped`]).
+fn pair_at(digits: u64, k: u32) -> u32 {
+    let byte = |k: u32| (digits >> (8 * k)) as u8 as u32;
+    byte(k) * 10 + byte(k + 1)
 }
 
 #[cfg(test)]
@@ -414,6 +486,47 @@ mod decimal_tests {
         ];
         for text in others {
             assert_eq!(fast_datetime(text.as_bytes()), None, "{text}");
+        }
+    }
+
+    /// `date_fields` one byte at a time.
+    fn date_one_byte_at_a_time(b: &[u8]) -> Option<(i32, u32, u32)> {
+        if b[4] != b'-' || b[7] != b'-' {
+            return None;
+        }
+        let pair = |i: usize| two_digits(b[i], b[i + 1]);
+        Some(((pair(0)? * 100 + pair(2)?) as i32, pair(5)?, pair(8)?))
+    }
+
+    /// `fast_datetime` one byte at a time.
+    fn datetime_one_byte_at_a_time(b: &[u8]) -> Option<NaiveDateTime> {
+        if b.len() != 19 || !matches!(b[10], b'T' | b' ') || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        let (year, month, day) = date_one_byte_at_a_time(b)?;
+        let date = NaiveDate::from_ymd_opt(year, month, day)?;
+        let pair = |i: usize| two_digits(b[i], b[i + 1]);
+        let (hour, minute, second) = (pair(11)?, pair(14)?, pair(17)?);
+        if hour > 23 || minute > 59 || second > 59 {
+            return None;
+        }
+        let seconds = hour * 3600 + minute * 60 + second;
+        Some(date.and_time(NaiveTime::from_num_seconds_from_midnight_opt(seconds, 0)?))
+    }
+
+    #[test]
+    fn every_byte_in_every_place_of_a_datetime_is_read_as_one_byte_at_a_time_reads_it() {
+        for base in [&b"2024-02-29T12:30:01"[..], b"1999-12-31 23:59:59"] {
+            for place in 0..base.len() {
+                for byte in 0..=255u8 {
+                    let mut text = base.to_vec();
+                    text[place] = byte;
+                    let expected = datetime_one_byte_at_a_time(&text);
+                    assert_eq!(fast_datetime(&text), expected, "{text:?}");
+                    let date = date_one_byte_at_a_time(&text);
+                    assert_eq!(date_fields(&text[..10]), date, "{text:?}");
+                }
+            }
         }
     }
 

@@ -178,7 +178,7 @@ pub(super) fn parse_fields<'a>(
         let text = cell(*i);
         let parsed = match text {
             Ok(text) if store => parser.parse(text).map(|v| *slot = v),
-            Ok(text) => parser.check(text),
+            Ok(text) => parser.check(text.as_bytes()),
             Err(_) => Err("the cell is not valid UTF-8".to_string()),
         };
         if let Err(problem) = parsed {
