@@ -72,26 +72,33 @@ impl CellParser {
         }
     }
 
-    /// The scalar of a cell, whose bytes lie at `at` in its row, or what is wrong with it:
-    /// as [`CellParser::parse`] reads its text, but text is left in the row. The bytes
-    /// must be valid UTF-8.
+    /// Sets `slot` to the scalar of a cell, whose bytes lie at `at` in its row, or says
+    /// what is wrong with it: as [`CellParser::parse`] reads its text, but text is left in
+    /// the row. The bytes must be valid UTF-8. (Each kind is written to `slot` where it is
+    /// read: a scalar built on the stack and then copied was read back, in one piece, from
+    /// parts just written, which the processor cannot forward and waits for.)
     #[inline]
-    pub fn scalar(&mut self, cell: &[u8], at: Range<usize>) -> Result<Scalar, String> {
-        let parsed = match &self.ty.ty {
-            _ if cell.is_empty() => None,
-            Ty::String => Some(Scalar::text(at.clone())),
-            Ty::Enum(_) if self.is_enum_value(cell) => Some(Scalar::text(at.clone())),
-            Ty::Decimal => fast_decimal(cell).map(Scalar::Decimal),
-            Ty::DateTime => fast_datetime(cell).map(Scalar::DateTime),
-            Ty::Date => fast_date(cell).map(Scalar::Date),
-            Ty::Bool => fast_bool(cell).map(Scalar::Bool),
-            Ty::Int => fast_int(cell).map(Scalar::Int),
-            _ => None,
+    pub fn scalar(
+        &mut self,
+        cell: &[u8],
+        at: Range<usize>,
+        slot: &mut Scalar,
+    ) -> Result<(), String> {
+        let read = match &self.ty.ty {
+            _ if cell.is_empty() => false,
+            Ty::String => put(slot, Some(Scalar::text(at))),
+            Ty::Enum(_) if self.is_enum_value(cell) => put(slot, Some(Scalar::text(at))),
+            Ty::Decimal => put(slot, fast_decimal(cell).map(Scalar::Decimal)),
+            Ty::DateTime => put(slot, fast_datetime(cell).map(Scalar::DateTime)),
+            Ty::Date => put(slot, fast_date(cell).map(Scalar::Date)),
+            Ty::Bool => put(slot, fast_bool(cell).map(Scalar::Bool)),
+            Ty::Int => put(slot, fast_int(cell).map(Scalar::Int)),
+            _ => false,
         };
-        match parsed {
-            Some(scalar) => Ok(scalar),
-            None => self.other_scalar(cell),
+        if !read {
+            *slot = self.other_scalar(cell)?;
         }
+        Ok(())
     }
 
     /// [`CellParser::scalar`] (and [`CellParser::check`]) of the cells its fast paths do
@@ -201,6 +208,7 @@ fn parse_other_decimal(text: &str) -> Result<Decimal, String> {
 
 /// A plain decimal of at most 18 digits, read without a general parser (the common
 /// case); `None` for anything else, which the general path reads or rejects.
+#[inline(always)]
 fn fast_decimal(b: &[u8]) -> Option<Decimal> {
     let (negative, body) = match b.first()? {
         b'-' => (true, &b[1..]),
@@ -228,10 +236,10 @@ fn fast_decimal(b: &[u8]) -> Option<Decimal> {
     if negative && mantissa == 0 {
         return None;
     }
-    // At most 18 digits: the mantissa fits in 63 bits.
-    let mantissa = mantissa as i64;
-    let mantissa = if negative { -mantissa } else { mantissa };
-    Some(Decimal::new(mantissa, scale as u32))
+    // At most 18 digits: the mantissa fits in the low two of the three 32-bit words, and
+    // the scale is at most 18. (Built from its parts, the decimal stays in registers.)
+    let (low, middle) = (mantissa as u32, (mantissa >> 32) as u32);
+    Some(Decimal::from_parts(low, middle, 0, negative, scale as u32))
 }
 
 /// A finite float, written with digits, an optional sign, point and exponent. `NaN` and
@@ -255,6 +263,18 @@ fn parse_float(text: &str) -> Result<f64, String> {
             "`{text}` is not a finite number (digits with an optional sign, point and \
              exponent; no `NaN`, infinities or thousands separators)"
         )),
+    }
+}
+
+/// Sets `slot` to `scalar` when there is one; whether there is.
+#[inline(always)]
+fn put(slot: &mut Scalar, scalar: Option<Scalar>) -> bool {
+    match scalar {
+        Some(scalar) => {
+            *slot = scalar;
+            true
+        }
+        None => false,
     }
 }
 
@@ -390,6 +410,7 @@ fn general_datetime(text: &str) -> Option<NaiveDateTime> {
 
 /// `YYYY-MM-DDTHH:MM:SS` exactly (a space may stand for the `T`): the common case,
 /// without a general parser.
+#[inline(always)]
 fn fast_datetime(b: &[u8]) -> Option<NaiveDateTime> {
     if b.len() != 19 || !matches!(b[10], b'T' | b' ') {
         return None;
@@ -408,6 +429,7 @@ fn fast_datetime(b: &[u8]) -> Option<NaiveDateTime> {
 
 /// The year, month and day written `YYYY-MM-DD` at the start of `b` (at least 10 bytes),
 /// whether or not they make a date.
+#[inline(always)]
 fn date_fields(b: &[u8]) -> Option<(i32, u32, u32)> {
     let digits = digits_shaped(word_at(b, 0)?, b"dddd-dd-")?;
     let day = two_digits(*b.get(8)?, *b.get(9)?)?;
@@ -422,6 +444,7 @@ fn two_digits(tens: u8, ones: u8) -> Option<u32> {
 }
 
 /// The eight bytes at `at` of `b` as one word (byte `k` in bits `8k..8k+8`).
+#[inline(always)]
 fn word_at(b: &[u8], at: usize) -> Option<u64> {
     let bytes = b.get(at..at + 8)?;
     Some(u64::from_le_bytes(bytes.try_into().ok()?))
@@ -430,6 +453,7 @@ fn word_at(b: &[u8], at: usize) -> Option<u64> {
 /// The digits of eight bytes written as `shape` says (`d` an ASCII digit, any other byte
 /// itself), each byte's digit in that byte of the result (0 for the other bytes); `None`
 /// when the bytes are not of that shape. All eight bytes are checked at once.
+#[inline(always)]
 fn digits_shaped(word: u64, shape: &[u8; 8]) -> Option<u64> {
     const ZEROS: u64 = u64::from_le_bytes([b'0'; 8]);
     const HIGH_NIBBLES: u64 = u64::from_le_bytes([0xf0; 8]);
@@ -448,6 +472,7 @@ fn digits_shaped(word: u64, shape: &[u8; 8]) -> Option<u64> {
 
 /// The number written by the digits in bytes `k` and `k + 1` of `digits` (see
 /// [`digits_shaped`]).
+#[inline(always)]
 fn pair_at(digits: u64, k: u32) -> u32 {
     let byte = |k: u32| (digits >> (8 * k)) as u8 as u32;
     byte(k) * 10 + byte(k + 1)
@@ -552,8 +577,9 @@ mod decimal_tests {
             "-0.5",
         ];
         for text in cases {
-            let general = Decimal::from_str_exact(text).map(|d| (d, d.scale(), d.to_string()));
-            let fast = fast_decimal(text.as_bytes()).map(|d| (d, d.scale(), d.to_string()));
+            let parts = |d: Decimal| (d, d.scale(), d.to_string(), d.serialize());
+            let general = Decimal::from_str_exact(text).map(parts);
+            let fast = fast_decimal(text.as_bytes()).map(parts);
             match fast {
                 Some(fast) => assert_eq!(Ok(fast), general, "{text}"),
                 None => assert!(text.len() > 18, "{text} should take the fast path"),

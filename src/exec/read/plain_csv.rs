@@ -206,7 +206,7 @@ impl PlainCsvReader {
                 _ if !all_text && std::str::from_utf8(cell).is_err() => {
                     Err("the cell is not valid UTF-8".to_string())
                 }
-                _ if wanted => parser.scalar(cell, at).map(|v| *slot = v),
+                _ if wanted => parser.scalar(cell, at, slot),
                 _ => parser.check(cell),
             };
             if let Err(problem) = parsed {
