@@ -85,7 +85,7 @@ impl CellParser {
         slot: &mut Scalar,
     ) -> Result<(), String> {
         let read = match &self.ty.ty {
-            _ if cell.is_empty() => false,
+            _ if cell.is_empty() => self.ty.nullable && put(slot, Some(Scalar::Null)),
             Ty::String => put(slot, Some(Scalar::text(at))),
             Ty::Enum(_) if self.is_enum_value(cell) => put(slot, Some(Scalar::text(at))),
             Ty::Decimal => put(slot, fast_decimal(cell).map(Scalar::Decimal)),
@@ -114,6 +114,7 @@ impl CellParser {
     #[inline]
     pub fn check(&mut self, cell: &[u8]) -> Result<(), String> {
         match &self.ty.ty {
+            _ if cell.is_empty() && self.ty.nullable => Ok(()),
             Ty::String if !cell.is_empty() => Ok(()),
             Ty::Enum(_) if self.is_enum_value(cell) => Ok(()),
             _ => self.other_scalar(cell).map(drop),
@@ -417,7 +418,7 @@ fn fast_datetime(b: &[u8]) -> Option<NaiveDateTime> {
     }
     let (year, month, day) = date_fields(b)?;
     let date = NaiveDate::from_ymd_opt(year, month, day)?;
-    let time = digits_shaped(word_at(b, 11)?, b"dd:dd:dd")?;
+    let time = digits_shaped(word_at(b, 11)?, &TIME)?;
     let (hour, minute, second) = (pair_at(time, 0), pair_at(time, 3), pair_at(time, 6));
     if hour > 23 || minute > 59 || second > 59 {
         return None;
@@ -431,7 +432,7 @@ fn fast_datetime(b: &[u8]) -> Option<NaiveDateTime> {
 /// whether or not they make a date.
 #[inline(always)]
 fn date_fields(b: &[u8]) -> Option<(i32, u32, u32)> {
-    let digits = digits_shaped(word_at(b, 0)?, b"dddd-dd-")?;
+    let digits = digits_shaped(word_at(b, 0)?, &YEAR_MONTH)?;
     let day = two_digits(*b.get(8)?, *b.get(9)?)?;
     let year = pair_at(digits, 0) * 100 + pair_at(digits, 2);
     Some((year as i32, pair_at(digits, 5), day))
@@ -450,22 +451,53 @@ fn word_at(b: &[u8], at: usize) -> Option<u64> {
     Some(u64::from_le_bytes(bytes.try_into().ok()?))
 }
 
-/// The digits of eight bytes written as `shape` says (`d` an ASCII digit, any other byte
-/// itself), each byte's digit in that byte of the result (0 for the other bytes); `None`
-/// when the bytes are not of that shape. All eight bytes are checked at once.
+/// How eight bytes are written: ASCII digits at some places, given bytes at the others.
+struct Shape {
+    /// `0xff` in each byte that is a digit.
+    digits: u64,
+    /// The other bytes (0 where digits are).
+    others: u64,
+}
+
+impl Shape {
+    /// The shape `pattern` draws: `d` for a digit, any other byte for itself.
+    const fn of(pattern: &[u8; 8]) -> Shape {
+        let mut shape = Shape {
+            digits: 0,
+            others: 0,
+        };
+        let mut i = 0;
+        while i < 8 {
+            match pattern[i] {
+                b'd' => shape.digits |= 0xff << (8 * i),
+                byte => shape.others |= (byte as u64) << (8 * i),
+            }
+            i += 1;
+        }
+        shape
+    }
+}
+
+/// `YYYY-MM-`, the first eight bytes of a date.
+const YEAR_MONTH: Shape = Shape::of(b"dddd-dd-");
+
+/// `HH:MM:SS`.
+const TIME: Shape = Shape::of(b"dd:dd:dd");
+
+/// The digits of eight bytes (`word`) of the given shape, each byte's digit in that byte
+/// of the result (0 for the other bytes); `None` when the bytes are not of that shape.
+/// All eight bytes are checked at once.
 #[inline(always)]
-fn digits_shaped(word: u64, shape: &[u8; 8]) -> Option<u64> {
+fn digits_shaped(word: u64, shape: &Shape) -> Option<u64> {
     const ZEROS: u64 = u64::from_le_bytes([b'0'; 8]);
     const HIGH_NIBBLES: u64 = u64::from_le_bytes([0xf0; 8]);
     const SIXES: u64 = u64::from_le_bytes([6; 8]);
-    let digit_bytes = u64::from_le_bytes(shape.map(|c| if c == b'd' { 0xff } else { 0 }));
-    let others = u64::from_le_bytes(shape.map(|c| if c == b'd' { 0 } else { c }));
-    if word & !digit_bytes != others {
+    if word & !shape.digits != shape.others {
         return None;
     }
     // A byte is a digit when its high nibble is 3 and adding 6 keeps it so (no byte carries
     // into the next when every high nibble is 3).
-    let digits = (word & digit_bytes) | (ZEROS & !digit_bytes);
+    let digits = (word & shape.digits) | (ZEROS & !shape.digits);
     let all_digits = digits & HIGH_NIBBLES == ZEROS && (digits + SIXES) & HIGH_NIBBLES == ZEROS;
     all_digits.then(|| digits - ZEROS)
 }
