@@ -66,16 +66,27 @@ fn write_into(
         ),
     };
     fs::create_dir_all(dir.join("actions")).map_err(|e| write_error(dir, &e))?;
-    write_file(&dir.join("assignments.csv"), |w| {
-        assignments(hir, outcome, data, w)
-    })?;
-    pause_for_tests("partial");
-    for (a, action) in hir.actions.iter().enumerate() {
-        write_file(
-            &dir.join("actions").join(format!("{}.csv", action.name)),
-            |w| actions(hir, outcome, a, data, w),
-        )?;
-    }
+    // The action files are written while assignments.csv is (each formats its rows on
+    // all cores, and neither keeps both busy on its own).
+    let (assignments_written, actions_written) = rayon::join(
+        || {
+            write_file(&dir.join("assignments.csv"), |w| {
+                assignments(hir, outcome, data, w)
+            })?;
+            pause_for_tests("partial");
+            Ok::<(), RunError>(())
+        },
+        || {
+            hir.actions.iter().enumerate().try_for_each(|(a, action)| {
+                write_file(
+                    &dir.join("actions").join(format!("{}.csv", action.name)),
+                    |w| actions(hir, outcome, a, data, w),
+                )
+            })
+        },
+    );
+    assignments_written?;
+    actions_written?;
     let summary = serde_json::to_string_pretty(&summary(hir, outcome)).unwrap_or_default();
     write_file(&dir.join("summary.json"), |w| writeln!(w, "{summary}"))?;
     if options.rejects {
