@@ -5,6 +5,7 @@
 //! then acceptance and the action rows of treated entities.
 
 use std::cmp::Ordering;
+use std::ops::Range;
 use std::sync::Arc;
 
 use md5::{Digest, Md5};
@@ -12,6 +13,7 @@ use rayon::slice::ParallelSliceMut;
 use rust_decimal::Decimal;
 use smallvec::SmallVec;
 
+use super::action_rows::ActionRows;
 use super::batch::Batch;
 use super::error::RunError;
 use super::eval::World;
@@ -49,19 +51,6 @@ pub struct CampaignResult {
     pub accepted: Vec<(u32, u16)>,
     /// Audience and ranked candidates, for reports.
     pub details: Option<CampaignDetails>,
-}
-
-/// One emitted action.
-#[derive(Debug, Clone)]
-pub struct ActionRow {
-    /// The entity.
-    pub entity: u32,
-    /// Index of the campaign in program order.
-    pub campaign: usize,
-    /// The variant index.
-    pub variant: u16,
-    /// Payload values in the action's declared order.
-    pub values: Vec<Value>,
 }
 
 /// A campaign candidate: eligible, with at least one would-be action.
@@ -136,56 +125,101 @@ fn cut_of<'c>(
 
 /// Runs every campaign in `order`; `by_key` lists entity indices in key order. Returns
 /// results in run order (with [`CampaignDetails`] when `keep_details`) and the action rows
-/// per action.
+/// per action. A campaign's action rows are made while the next campaign chooses its
+/// entities (which needs only who the earlier ones took), so that the serial steps of
+/// one overlap the other's.
 pub fn run_campaigns(
     world: &World,
     order: &[usize],
     keys: &[Arc<str>],
     by_key: &[u32],
     keep_details: bool,
-) -> Result<(Vec<CampaignResult>, Vec<Vec<ActionRow>>), RunError> {
+) -> Result<(Vec<CampaignResult>, Vec<ActionRows>), RunError> {
     let hir = world.program();
     let mut taken = vec![0u32; keys.len()];
-    let mut results = Vec::new();
-    let mut actions: Vec<Vec<ActionRow>> = vec![Vec::new(); hir.actions.len()];
+    let mut results: Vec<CampaignResult> = Vec::new();
+    let mut actions: Vec<ActionRows> = (hir.actions.iter())
+        .map(|a| ActionRows::new(a.fields.len()))
+        .collect();
     let mut position = vec![0u32; keys.len()];
     for (pos, &e) in by_key.iter().enumerate() {
         position[e as usize] = pos as u32;
     }
+    // The result whose action rows are still to be made.
+    let mut to_emit: Option<usize> = None;
     for &c in order {
-        let campaign = &hir.campaigns[c];
-        let mut result = CampaignResult {
-            campaign: c,
-            variant_counts: vec![0; campaign.variants.len()],
-            ..Default::default()
-        };
-        result.active = campaign.active_on(world.as_of);
-        if result.active {
-            let mut audience = keep_details.then(|| Vec::with_capacity(keys.len()));
-            let candidates = candidates(
-                world,
-                campaign,
-                keys,
-                &taken,
-                &mut result,
-                audience.as_mut(),
-            )?;
-            let ranked = walk(campaign, candidates, &position, &mut result, keep_details);
-            // Without details, the candidates are freed here, before the actions are made.
-            result.details = audience
-                .zip(ranked)
-                .map(|(audience, ranked)| CampaignDetails { audience, ranked });
-            result
-                .accepted
-                .par_sort_unstable_by_key(|&(e, _)| position[e as usize]);
-            for &(e, _) in &result.accepted {
-                taken[e as usize] += 1;
-            }
-            emit(world, c, &result.accepted, keys.len(), &mut actions)?;
+        let (emitted, result) = rayon::join(
+            || {
+                emit_result(
+                    world,
+                    to_emit.map(|r| &results[r]),
+                    keys.len(),
+                    &mut actions,
+                )
+            },
+            || choose(world, c, keys, &taken, &position, keep_details),
+        );
+        emitted?;
+        let result = result?;
+        for &(e, _) in &result.accepted {
+            taken[e as usize] += 1;
         }
+        to_emit = result.active.then_some(results.len());
         results.push(result);
     }
+    emit_result(
+        world,
+        to_emit.map(|r| &results[r]),
+        keys.len(),
+        &mut actions,
+    )?;
     Ok((results, actions))
+}
+
+/// Steps 1–4 of one campaign, given how many campaigns have taken each entity: who is
+/// accepted (in key order), with which variant, and the counts.
+fn choose(
+    world: &World,
+    c: usize,
+    keys: &[Arc<str>],
+    taken: &[u32],
+    position: &[u32],
+    keep_details: bool,
+) -> Result<CampaignResult, RunError> {
+    let campaign = &world.program().campaigns[c];
+    let mut result = CampaignResult {
+        campaign: c,
+        variant_counts: vec![0; campaign.variants.len()],
+        ..Default::default()
+    };
+    result.active = campaign.active_on(world.as_of);
+    if !result.active {
+        return Ok(result);
+    }
+    let mut audience = keep_details.then(|| Vec::with_capacity(keys.len()));
+    let candidates = candidates(world, campaign, keys, taken, &mut result, audience.as_mut())?;
+    let ranked = walk(campaign, candidates, position, &mut result, keep_details);
+    // Without details, the candidates are freed here, before the actions are made.
+    result.details = audience
+        .zip(ranked)
+        .map(|(audience, ranked)| CampaignDetails { audience, ranked });
+    result
+        .accepted
+        .par_sort_unstable_by_key(|&(e, _)| position[e as usize]);
+    Ok(result)
+}
+
+/// Step 5 for a campaign's result, if any, among `n` entities (see [`emit`]).
+fn emit_result(
+    world: &World,
+    result: Option<&CampaignResult>,
+    n: usize,
+    actions: &mut [ActionRows],
+) -> Result<(), RunError> {
+    match result {
+        Some(result) => emit(world, result.campaign, &result.accepted, n, actions),
+        None => Ok(()),
+    }
 }
 
 /// Steps 1–3: eligible entities with a would-be action, their bucket, variant and cost.
@@ -512,7 +546,7 @@ fn emit(
     campaign: usize,
     accepted: &[(u32, u16)],
     n: usize,
-    actions: &mut [Vec<ActionRow>],
+    actions: &mut [ActionRows],
 ) -> Result<(), RunError> {
     let mut variants = vec![HOLDOUT; n];
     for &(e, variant) in accepted {
@@ -529,35 +563,37 @@ fn emit(
             continue;
         }
         let e = entity as usize;
-        for (action, values) in batches[e / CHUNK].take(e % CHUNK) {
-            actions[action].push(ActionRow {
-                entity,
-                campaign,
-                variant,
-                values,
-            });
+        let emitted = &mut batches[e / CHUNK];
+        for row in emitted.rows_of(e % CHUNK) {
+            let (action, payload) = emitted.take(row);
+            actions[action].push(entity, campaign, variant, payload);
         }
     }
     Ok(())
 }
 
 /// The payloads of one batch's treated entities, grouped by entity: those of batch
-/// position `k` are `payloads[starts[k]..starts[k + 1]]`, in `do` order, each with its
-/// action.
+/// position `k` are rows `starts[k]..starts[k + 1]`, in `do` order.
 struct Emitted {
-    payloads: Vec<(usize, Vec<Value>)>,
+    /// Per row: its action, and where its payload lies in `values`.
+    rows: Vec<(usize, Range<usize>)>,
+    /// The payloads, one after another (each as long as its action has fields).
+    values: Vec<Value>,
     starts: Vec<u32>,
     /// How many rows each action has.
     counts: Vec<usize>,
 }
 
 impl Emitted {
-    /// The payloads of batch position `k` (each can be taken once).
-    fn take(&mut self, k: usize) -> impl Iterator<Item = (usize, Vec<Value>)> + '_ {
-        let (from, to) = (self.starts[k] as usize, self.starts[k + 1] as usize);
-        self.payloads[from..to]
-            .iter_mut()
-            .map(|(action, values)| (*action, std::mem::take(values)))
+    /// The rows of batch position `k`.
+    fn rows_of(&self, k: usize) -> Range<usize> {
+        self.starts[k] as usize..self.starts[k + 1] as usize
+    }
+
+    /// Row `row`'s action and payload (each row can be taken once).
+    fn take(&mut self, row: usize) -> (usize, impl Iterator<Item = Value> + '_) {
+        let (action, payload) = self.rows[row].clone();
+        (action, self.values[payload].iter_mut().map(std::mem::take))
     }
 }
 
@@ -572,7 +608,9 @@ fn emit_batch(
     let n = batch.len();
     let campaign = &world.program().campaigns[campaign];
     let program = world.program();
-    let mut rows = Vec::new();
+    // Per row: its batch position, action, and where its payload lies in `values`.
+    let mut rows: Vec<(usize, usize, Range<usize>)> = Vec::new();
+    let mut values = Vec::new();
     for (v, variant) in campaign.variants.iter().enumerate() {
         let treated: Vec<bool> = (0..n)
             .map(|k| usize::from(variants[batch.entity(k)]) == v)
@@ -588,17 +626,21 @@ fn emit_batch(
             }
             let fields = &program.actions[d.action].fields;
             for k in (0..n).filter(|&k| acts[k]) {
-                let values = (payload.iter_mut().zip(fields))
-                    .map(|(column, field)| coerce(column.next().unwrap_or_default(), &field.ty))
-                    .collect();
-                rows.push((k, (d.action, values)));
+                let start = values.len();
+                values.extend(
+                    (payload.iter_mut().zip(fields)).map(|(column, field)| {
+                        coerce(column.next().unwrap_or_default(), &field.ty)
+                    }),
+                );
+                rows.push((k, d.action, start..values.len()));
             }
         }
     }
-    // An entity's rows all come from its one variant, already in `do` order.
-    rows.sort_by_key(|&(k, _)| k);
+    // An entity's rows all come from its one variant, already in `do` order; payloads
+    // stay where they were written, and the rows point at them.
+    rows.sort_by_key(|(k, _, _)| *k);
     let mut starts = vec![0u32; n + 1];
-    for &(k, _) in &rows {
+    for (k, _, _) in &rows {
         starts[k + 1] += 1;
     }
     let mut total = 0;
@@ -607,11 +649,15 @@ fn emit_batch(
         *start = total;
     }
     let mut counts = vec![0; program.actions.len()];
-    for (_, (action, _)) in &rows {
+    for (_, action, _) in &rows {
         counts[*action] += 1;
     }
     Ok(Emitted {
-        payloads: rows.into_iter().map(|(_, payload)| payload).collect(),
+        rows: rows
+            .into_iter()
+            .map(|(_, action, payload)| (action, payload))
+            .collect(),
+        values,
         starts,
         counts,
     })

@@ -5,6 +5,7 @@
 //! then segments and campaigns. Writing the outcome is [`write`]'s job.
 
 mod accumulate;
+mod action_rows;
 mod batch;
 mod campaign;
 mod column;
@@ -32,8 +33,9 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
+pub use action_rows::{ActionRow, ActionRows};
 pub use campaign::{
-    ActionRow, CampaignDetails, CampaignResult, Candidate, CutPoint, HOLDOUT, bucket, cut_point,
+    CampaignDetails, CampaignResult, Candidate, CutPoint, HOLDOUT, bucket, cut_point,
 };
 pub use column::Column;
 pub use error::RunError;
@@ -109,7 +111,7 @@ pub struct Outcome<'h> {
     /// Campaign results in run order.
     pub campaigns: Vec<CampaignResult>,
     /// Emitted actions per action, in output order.
-    pub actions: Vec<Vec<ActionRow>>,
+    pub actions: Vec<ActionRows>,
     /// `let` values per let per entity (only with `--with-values`).
     pub lets: Option<Vec<Vec<Value>>>,
     /// Counts of the entity file.

@@ -575,14 +575,14 @@ fn actions(
     w.write_all(line.as_bytes())?;
     let rows = &outcome.actions[action];
     write_rows(w, rows.len(), |range, text| {
-        for row in &rows[range] {
+        for row in rows.rows(range) {
             let campaign = &hir.campaigns[row.campaign];
             data.key(text, &outcome.keys[row.entity as usize]);
             text.push(',');
             cell(text, &campaign.name, false);
             text.push(',');
             cell(text, &campaign.variants[row.variant as usize].name, false);
-            for value in &row.values {
+            for value in row.values {
                 text.push(',');
                 data.value(text, value);
             }

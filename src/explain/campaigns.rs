@@ -227,7 +227,7 @@ impl Explainer<'_, '_> {
                     variant: variant_name(campaign, row.variant),
                     payload: fields
                         .iter()
-                        .zip(&row.values)
+                        .zip(row.values)
                         .map(|(f, v)| (f.name.clone(), v.clone()))
                         .collect(),
                 });

@@ -385,7 +385,7 @@ impl<'o, 'h> Checker<'o, 'h> {
         e: usize,
         action: Option<usize>,
         campaign: Option<&ast::Ident>,
-    ) -> Result<Vec<(usize, &'o crate::exec::ActionRow)>, Vec<String>> {
+    ) -> Result<Vec<(usize, crate::exec::ActionRow<'o>)>, Vec<String>> {
         let campaign = match campaign {
             Some(c) => match self.hir.campaigns.iter().position(|x| x.name == c.name) {
                 Some(i) => Some(i),
@@ -428,7 +428,7 @@ impl<'o, 'h> Checker<'o, 'h> {
             }
         }
         let rows = self.rows(e, Some(a), from)?;
-        let matches = |row: &crate::exec::ActionRow| {
+        let matches = |row: &crate::exec::ActionRow<'_>| {
             with.iter().all(|f| {
                 let i = fields
                     .iter()
@@ -486,11 +486,11 @@ impl<'o, 'h> Checker<'o, 'h> {
         Err(details)
     }
 
-    fn payload(&self, action: usize, row: &crate::exec::ActionRow) -> String {
+    fn payload(&self, action: usize, row: crate::exec::ActionRow<'_>) -> String {
         let fields: Vec<String> = self.hir.actions[action]
             .fields
             .iter()
-            .zip(&row.values)
+            .zip(row.values)
             .map(|(f, v)| format!("{}: {}", f.name, shown(v)))
             .collect();
         format!("{{ {} }}", fields.join(", "))
