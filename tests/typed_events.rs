@@ -203,11 +203,17 @@ fn outputs(out: &Path) -> Vec<(String, String)> {
     files
 }
 
-#[test]
-fn a_file_read_as_typed_scalars_gives_what_its_rows_of_values_give() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("typed_events");
+/// An empty scratch folder of that name.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
+
+#[test]
+fn a_file_read_as_typed_scalars_gives_what_its_rows_of_values_give() {
+    let dir = scratch("typed_events");
     let (customers, typed) = data(&dir);
     // The same rows, with the last row's key quoted: the row path reads this file.
     let last_row = typed.trim_end().rfind('\n').expect("rows") + 1;
@@ -223,9 +229,7 @@ fn a_file_read_as_typed_scalars_gives_what_its_rows_of_values_give() {
 
 #[test]
 fn cells_of_invalid_utf8_are_rejected_alike_on_both_paths() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("typed_events_utf8");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch folder");
+    let dir = scratch("typed_events_utf8");
     let (customers, orders) = data(&dir);
     let mut typed = orders.into_bytes();
     // Invalid bytes in a key, a datetime, a decimal, an enum and a text that is kept.

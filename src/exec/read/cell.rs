@@ -588,6 +588,54 @@ mod decimal_tests {
     }
 
     #[test]
+    fn the_fast_int_bool_and_date_paths_read_what_the_general_parsers_read() {
+        let ints = [
+            "0",
+            "7",
+            "-0",
+            "+3",
+            "007",
+            "-42",
+            "123456789012345678",
+            "x1",
+            "1.5",
+            "",
+            "-",
+            "+",
+            "1 ",
+            "٣",
+        ];
+        for text in ints {
+            if let Some(fast) = fast_int(text.as_bytes()) {
+                assert_eq!(Ok(fast), parse_int(text), "{text}");
+            } else {
+                assert!(
+                    parse_int(text).is_err() || text.len() > 18,
+                    "{text} is fast"
+                );
+            }
+        }
+        for text in ["true", "false", "1", "0", "TRUE", "False", "yes", "", "01"] {
+            match fast_bool(text.as_bytes()) {
+                Some(fast) => assert_eq!(Ok(fast), parse_bool(text), "{text}"),
+                None => assert!(
+                    text.chars().any(|c| c.is_ascii_uppercase()) || parse_bool(text).is_err()
+                ),
+            }
+        }
+        for text in [
+            "2024-02-29",
+            "2025-02-29",
+            "2026-13-01",
+            "2026-06-3O",
+            "2026/06/30",
+            "",
+        ] {
+            assert_eq!(fast_date(text.as_bytes()), parse_date(text).ok(), "{text}");
+        }
+    }
+
+    #[test]
     fn the_fast_decimal_path_reads_exactly_what_the_general_parser_reads() {
         let cases = [
             "0",

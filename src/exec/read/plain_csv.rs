@@ -202,12 +202,12 @@ impl PlainCsvReader {
         for (((i, parser), &wanted), slot) in fields {
             let at = cell_range(&self.cell_ends, *i).unwrap_or_default();
             let cell = bytes.get(at.clone()).unwrap_or_default();
-            let parsed = match () {
-                _ if !all_text && std::str::from_utf8(cell).is_err() => {
-                    Err("the cell is not valid UTF-8".to_string())
-                }
-                _ if wanted => parser.scalar(cell, at, slot),
-                _ => parser.check(cell),
+            let parsed = if !all_text && std::str::from_utf8(cell).is_err() {
+                Err("the cell is not valid UTF-8".to_string())
+            } else if wanted {
+                parser.scalar(cell, at, slot)
+            } else {
+                parser.check(cell)
             };
             if let Err(problem) = parsed {
                 return Err(RowProblem {
