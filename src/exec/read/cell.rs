@@ -121,9 +121,12 @@ impl CellParser {
         }
     }
 
-    /// Whether a cell is one of the enum's values.
+    /// Whether a cell is one of the enum's values (a value of another length or first
+    /// byte is passed over without a call to `memcmp`).
     fn is_enum_value(&self, cell: &[u8]) -> bool {
-        self.enum_values.iter().any(|v| v.as_bytes() == cell)
+        self.enum_values
+            .iter()
+            .any(|v| same_text(v.as_bytes(), cell))
     }
 
     /// Whether the column holds text (a `string` or an `enum`).
@@ -265,6 +268,13 @@ fn parse_float(text: &str) -> Result<f64, String> {
              exponent; no `NaN`, infinities or thousands separators)"
         )),
     }
+}
+
+/// Whether two short texts are the same, their lengths and first bytes compared before
+/// the rest (most enum values a cell is not are passed over without calling `memcmp`).
+#[inline]
+fn same_text(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.first() == b.first() && a == b
 }
 
 /// Sets `slot` to `scalar` when there is one; whether there is.
