@@ -302,8 +302,8 @@ impl Column {
     }
 
     /// Adds a row read by the typed path: `text` is the cell's text when `scalar` is a
-    /// text (and is not read otherwise). Repeated strings are found in a dictionary by their text, without building
-    /// a value.
+    /// text (and is not read otherwise). Repeated strings are found in a dictionary by
+    /// their text, without building a value.
     pub fn push_scalar(&mut self, scalar: Scalar, text: &str) {
         match (&mut *self, scalar) {
             (_, Scalar::Null) => self.push_null(),

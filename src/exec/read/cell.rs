@@ -210,15 +210,21 @@ fn parse_other_decimal(text: &str) -> Result<Decimal, String> {
         .map_err(|_| format!("`{text}` has more digits than a decimal holds (28)"))
 }
 
+/// Whether a number's text starts with `-`, and its text after any `-` or `+`.
+#[inline(always)]
+fn split_sign(b: &[u8]) -> (bool, &[u8]) {
+    match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        Some(b'+') => (false, &b[1..]),
+        _ => (false, b),
+    }
+}
+
 /// A plain decimal of at most 18 digits, read without a general parser (the common
 /// case); `None` for anything else, which the general path reads or rejects.
 #[inline(always)]
 fn fast_decimal(b: &[u8]) -> Option<Decimal> {
-    let (negative, body) = match b.first()? {
-        b'-' => (true, &b[1..]),
-        b'+' => (false, &b[1..]),
-        _ => (false, b),
-    };
+    let (negative, body) = split_sign(b);
     if body.len() > 19 {
         return None;
     }
@@ -292,11 +298,7 @@ fn put(slot: &mut Scalar, scalar: Option<Scalar>) -> bool {
 /// An int of at most 18 digits with an optional sign, read without a general parser;
 /// `None` for anything else, which the general path reads or rejects.
 fn fast_int(b: &[u8]) -> Option<i64> {
-    let (negative, digits) = match b.first()? {
-        b'-' => (true, &b[1..]),
-        b'+' => (false, &b[1..]),
-        _ => (false, b),
-    };
+    let (negative, digits) = split_sign(b);
     if digits.is_empty() || digits.len() > 18 {
         return None;
     }

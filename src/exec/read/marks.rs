@@ -3,7 +3,7 @@
 //! cells' ends are read off the masks instead of searched for byte by byte.
 
 /// The commas and line ends (`\n` or `\r`) of one 64-byte chunk of a block.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 struct ChunkMarks {
     /// Bit `i` is set when byte `i` of the chunk is a `,`.
     commas: u64,
