@@ -243,13 +243,13 @@ impl Accumulator {
         Ok(())
     }
 
-    /// [`Accumulator::add`] of a cell of the typed event path, which lies in `row`;
-    /// `text` makes the (shared) value of a text the accumulator keeps.
+    /// [`Accumulator::add`] of a cell of the typed event path, whose text lies in
+    /// `block`; `text` makes the (shared) value of a text the accumulator keeps.
     pub fn add_scalar(
         &mut self,
         slot: usize,
         scalar: Scalar,
-        row: &[u8],
+        block: &[u8],
         time: Option<NaiveDateTime>,
         text: impl FnOnce(&[u8]) -> Value,
     ) -> Result<(), Overflowed> {
@@ -270,11 +270,11 @@ impl Accumulator {
                 }
             }
             (Accumulator::Mode(counts), Scalar::Text(..)) => {
-                let bytes = scalar.bytes(row).unwrap_or_default();
+                let bytes = scalar.bytes(block).unwrap_or_default();
                 counts.add_text(slot, bytes, || text(bytes));
             }
             (acc, Scalar::Text(..)) => {
-                let bytes = scalar.bytes(row).unwrap_or_default();
+                let bytes = scalar.bytes(block).unwrap_or_default();
                 acc.add(slot, &text(bytes), time)?;
             }
             (acc, scalar) => {

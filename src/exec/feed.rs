@@ -13,7 +13,7 @@ use super::eval::{Row, World};
 use super::filter::Filter;
 use super::key_index::Keys;
 use super::progress::Progress;
-use super::read::{CellParser, PlainCsvReader, RowProblem, RowReader};
+use super::read::{CellParser, PlainCsvReader, RowProblem, RowReader, ScalarRows};
 use super::scalar::Scalar;
 use super::value::Value;
 use crate::check::hir::{TExpr, TExprKind};
@@ -140,8 +140,9 @@ impl Feeder<'_, '_> {
         })
     }
 
-    /// [`Feeder::feed`] through the typed event path: each row is read as [`Scalar`]s,
-    /// each distinct filter is tested once, and texts become values only when kept.
+    /// [`Feeder::feed`] through the typed event path: rows are read a block's worth at a
+    /// time as [`Scalar`]s (a field at a time), each distinct filter is tested once per
+    /// event, and texts become values only when kept.
     pub fn feed_scalars(
         &self,
         reader: &mut PlainCsvReader,
@@ -150,56 +151,83 @@ impl Feeder<'_, '_> {
         let hir = self.world.program();
         let s = &hir.streams[self.pass.stream];
         let mut part = self.new_part();
-        let mut cells = vec![Scalar::Null; s.record.fields.len()];
+        let mut rows = ScalarRows::default();
         let mut parsers: Vec<CellParser> = s.record.fields.iter().map(CellParser::new).collect();
         let mut held = vec![false; plan.tests.len()];
         let mut keys = KeyCache::default();
         let mut reported = 0;
-        while let Some(result) = reader.next_scalars(&plan.wanted, &mut cells)? {
-            reported = self.count_row(&mut part, reader.position(), reported);
-            if let Err(problem) = result {
-                self.reject(&mut part, problem);
-                continue;
-            }
-            let time = s.time_field.map(|t| cells[t]);
-            let entity = reader
-                .cell_text(s.key_field)
-                .and_then(|text| keys.find(self.index, text));
-            let date = time.and_then(|t| t.as_date());
-            let Some(entity) = self.admit(&mut part.counts, date, entity) else {
-                continue;
-            };
-            let time = time.and_then(|t| t.as_datetime());
-            let row = reader.row_bytes();
-            for (held, test) in held.iter_mut().zip(&plan.tests) {
-                *held = test.holds_for(&cells, row).unwrap_or(false);
-            }
-            let slot = part.state.slot(entity);
-            let aggregates = part
-                .state
-                .accumulators
-                .iter_mut()
-                .zip(&self.pass.aggregates);
-            for ((acc, &a), test) in aggregates.zip(&plan.test_of) {
-                if test.is_some_and(|t| !held[t]) {
-                    continue;
-                }
-                let agg = &hir.aggregates[a];
-                let Some(f) = agg.field else {
-                    acc.add_scalar(slot, Scalar::Null, row, time, |_| Value::Null)
-                        .map_err(|o| o.at(agg))?;
-                    continue;
+        while reader.next_rows(&plan.wanted, &mut rows)? {
+            for r in 0..rows.len() {
+                reported = self.count_row(&mut part, reader.position(), reported);
+                let cells = match rows.get(r) {
+                    Ok(cells) => cells,
+                    Err(problem) => {
+                        self.reject(&mut part, problem.clone());
+                        continue;
+                    }
                 };
-                let text = |bytes: &[u8]| {
-                    let text = std::str::from_utf8(bytes).unwrap_or_default();
-                    parsers[f].parse(text).unwrap_or_default()
-                };
-                acc.add_scalar(slot, cells[f], row, time, text)
-                    .map_err(|o| o.at(agg))?;
+                let entity = reader
+                    .field_text(&rows, r, s.key_field)
+                    .and_then(|text| keys.find(self.index, text));
+                let block = reader.block_bytes();
+                self.feed_row(
+                    &mut part,
+                    plan,
+                    (cells, block),
+                    entity,
+                    (&mut held, &mut parsers),
+                )?;
             }
         }
         self.report(reader.position(), reported);
         Ok(part)
+    }
+
+    /// Feeds one good row of the typed event path: its `cells`, whose texts lie in
+    /// `block`, are an event of `entity` (`None`: its key matched none).
+    fn feed_row(
+        &self,
+        part: &mut Part,
+        plan: &TypedPlan,
+        (cells, block): (&[Scalar], &[u8]),
+        entity: Option<usize>,
+        (held, parsers): (&mut [bool], &mut [CellParser]),
+    ) -> Result<(), RunError> {
+        let hir = self.world.program();
+        let s = &hir.streams[self.pass.stream];
+        let time = s.time_field.map(|t| cells[t]);
+        let date = time.and_then(|t| t.as_date());
+        let Some(entity) = self.admit(&mut part.counts, date, entity) else {
+            return Ok(());
+        };
+        let time = time.and_then(|t| t.as_datetime());
+        for (held, test) in held.iter_mut().zip(&plan.tests) {
+            *held = test.holds_for(cells, block).unwrap_or(false);
+        }
+        let slot = part.state.slot(entity);
+        let aggregates = part
+            .state
+            .accumulators
+            .iter_mut()
+            .zip(&self.pass.aggregates);
+        for ((acc, &a), test) in aggregates.zip(&plan.test_of) {
+            if test.is_some_and(|t| !held[t]) {
+                continue;
+            }
+            let agg = &hir.aggregates[a];
+            let Some(f) = agg.field else {
+                acc.add_scalar(slot, Scalar::Null, block, time, |_| Value::Null)
+                    .map_err(|o| o.at(agg))?;
+                continue;
+            };
+            let text = |bytes: &[u8]| {
+                let text = std::str::from_utf8(bytes).unwrap_or_default();
+                parsers[f].parse(text).unwrap_or_default()
+            };
+            acc.add_scalar(slot, cells[f], block, time, text)
+                .map_err(|o| o.at(agg))?;
+        }
+        Ok(())
     }
 
     /// A part with no rows read yet.

@@ -81,19 +81,19 @@ impl<'e> Filter<'e> {
         }
     }
 
-    /// Whether the condition is true for an event read as scalars (texts in `row`);
+    /// Whether the condition is true for an event read as scalars (texts in `block`);
     /// `None` for a condition that does not only read fields.
-    pub fn holds_for(&self, cells: &[Scalar], row: &[u8]) -> Option<bool> {
+    pub fn holds_for(&self, cells: &[Scalar], block: &[u8]) -> Option<bool> {
         Some(match self {
             Filter::Compare(f, op, c) => cells[*f]
-                .compare(row, c)
+                .compare(block, c)
                 .is_some_and(|ord| op_holds(*op, ord)),
             Filter::In(f, values, negated) => {
                 let v = &cells[*f];
-                !v.is_null() && values.iter().any(|w| v.equals(row, w)) != *negated
+                !v.is_null() && values.iter().any(|w| v.equals(block, w)) != *negated
             }
-            Filter::And(a, b) => a.holds_for(cells, row)? && b.holds_for(cells, row)?,
-            Filter::Or(a, b) => a.holds_for(cells, row)? || b.holds_for(cells, row)?,
+            Filter::And(a, b) => a.holds_for(cells, block)? && b.holds_for(cells, block)?,
+            Filter::Or(a, b) => a.holds_for(cells, block)? || b.holds_for(cells, block)?,
             Filter::Expr(_) => return None,
         })
     }

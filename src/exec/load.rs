@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use super::column::Column;
 use super::error::RunError;
 use super::key_index::{Duplicate, KeyHasher, KeyHashes, KeyIndex};
-use super::read::{self, PlainCsvReader, RowProblem, RowReader, Source};
+use super::read::{self, PlainCsvReader, RowProblem, RowReader, ScalarRows, Source};
 use super::scalar::Scalar;
 use super::value::Value;
 use super::{FileCounts, RunInput};
@@ -317,28 +317,30 @@ fn read_plain_entity_part(
     let fields = &hir.entity.fields;
     let mut part = EntityPart::new(hir);
     let wanted = vec![true; fields.len()];
-    let mut cells = vec![Scalar::Null; fields.len()];
-    while let Some(result) = reader.next_scalars(&wanted, &mut cells)? {
-        part.read += 1;
-        let line = match result {
-            Ok(line) => line,
-            Err(problem) => {
-                part.reject(problem, keep);
-                continue;
-            }
-        };
-        let text = |i: usize| reader.cell_text(i).unwrap_or_default();
-        let key = match cells[hir.key_field] {
-            Scalar::Text(..) => Value::Str(Arc::from(text(hir.key_field))),
-            other => other.plain_value().unwrap_or_default(),
-        };
-        part.keep_row(hasher, &key, line);
-        let mut key = Some(key);
-        for (i, (column, &cell)) in part.columns.iter_mut().zip(&cells).enumerate() {
-            match (key.take_if(|_| i == hir.key_field), cell) {
-                (Some(key), _) => column.push(key),
-                (None, Scalar::Text(..)) => column.push_scalar(cell, text(i)),
-                (None, _) => column.push_scalar(cell, ""),
+    let mut rows = ScalarRows::default();
+    while reader.next_rows(&wanted, &mut rows)? {
+        for r in 0..rows.len() {
+            part.read += 1;
+            let cells = match rows.get(r) {
+                Ok(cells) => cells,
+                Err(problem) => {
+                    part.reject(problem.clone(), keep);
+                    continue;
+                }
+            };
+            let text = |i: usize| reader.field_text(&rows, r, i).unwrap_or_default();
+            let key = match cells[hir.key_field] {
+                Scalar::Text(..) => Value::Str(Arc::from(text(hir.key_field))),
+                other => other.plain_value().unwrap_or_default(),
+            };
+            part.keep_row(hasher, &key, rows.line(r));
+            let mut key = Some(key);
+            for (i, (column, &cell)) in part.columns.iter_mut().zip(cells).enumerate() {
+                match (key.take_if(|_| i == hir.key_field), cell) {
+                    (Some(key), _) => column.push(key),
+                    (None, Scalar::Text(..)) => column.push_scalar(cell, text(i)),
+                    (None, _) => column.push_scalar(cell, ""),
+                }
             }
         }
     }

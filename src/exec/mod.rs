@@ -45,6 +45,7 @@ pub use load::{RejectSink, Rejected, bind_params};
 pub use metrics::MetricInputs;
 pub use progress::{NoProgress, Progress};
 pub use read::Source;
+pub use scalar::Scalar;
 pub use value::{Value, compare, decimal_text};
 
 use crate::check::hir::Hir;

@@ -1,7 +1,7 @@
 //! Exec stage: one cell of an event row as the typed event path reads it.
 //!
 //! A [`Scalar`] is `Copy`: numbers, dates and datetimes are held by value and text stays
-//! where it lies in the row, so reading an event allocates nothing, shares nothing and
+//! where it lies in the block of rows read, so reading an event allocates nothing, shares nothing and
 //! drops nothing. Filters compare scalars with their constants, and accumulators take
 //! them (see [`super::accumulate::Accumulator::add_scalar`]); a text becomes a shared
 //! [`Value`] only when an accumulator keeps it.
@@ -32,12 +32,12 @@ pub enum Scalar {
     Date(NaiveDate),
     /// A datetime.
     DateTime(NaiveDateTime),
-    /// A string or enum value: its bytes' place in the row.
+    /// A string or enum value: its bytes' place in the block its row was read from.
     Text(u32, u32),
 }
 
 impl Scalar {
-    /// The text at `range` of the row.
+    /// The text at `range` of the block.
     pub fn text(range: Range<usize>) -> Scalar {
         Scalar::Text(range.start as u32, range.end as u32)
     }
@@ -70,10 +70,10 @@ impl Scalar {
         })
     }
 
-    /// The bytes of a text in `row` (`None` for other scalars).
-    pub fn bytes<'r>(&self, row: &'r [u8]) -> Option<&'r [u8]> {
+    /// The bytes of a text in `block` (`None` for other scalars).
+    pub fn bytes<'b>(&self, block: &'b [u8]) -> Option<&'b [u8]> {
         match *self {
-            Scalar::Text(start, end) => row.get(start as usize..end as usize),
+            Scalar::Text(start, end) => block.get(start as usize..end as usize),
             _ => None,
         }
     }
@@ -103,7 +103,7 @@ impl Scalar {
 
     /// SQL comparison with a constant, as [`compare`] orders the two values: texts by
     /// their bytes, datetimes directly, anything else through its value.
-    pub fn compare(&self, row: &[u8], constant: &Value) -> Option<Ordering> {
+    pub fn compare(&self, block: &[u8], constant: &Value) -> Option<Ordering> {
         match (self, constant) {
             (Scalar::DateTime(x), Value::DateTime(y)) => Some(x.cmp(y)),
             // `ordered_at > as_of - 365 days`: a date compares as its day's 00:00:00.
@@ -111,17 +111,17 @@ impl Scalar {
             (Scalar::Int(x), Value::Int(y)) => Some(x.cmp(y)),
             (Scalar::Decimal(x), Value::Decimal(y)) => Some(x.cmp(y)),
             (Scalar::Date(x), Value::Date(y)) => Some(x.cmp(y)),
-            (Scalar::Text(..), Value::Str(y)) => Some(self.bytes(row)?.cmp(y.as_bytes())),
+            (Scalar::Text(..), Value::Str(y)) => Some(self.bytes(block)?.cmp(y.as_bytes())),
             (Scalar::Text(..), _) => None,
             _ => compare(&self.plain_value()?, constant),
         }
     }
 
     /// Whether the scalar equals a non-null constant (texts by their bytes).
-    pub fn equals(&self, row: &[u8], constant: &Value) -> bool {
+    pub fn equals(&self, block: &[u8], constant: &Value) -> bool {
         match (self, constant) {
-            (Scalar::Text(..), Value::Str(y)) => self.bytes(row) == Some(y.as_bytes()),
-            _ => self.compare(row, constant) == Some(Ordering::Equal),
+            (Scalar::Text(..), Value::Str(y)) => self.bytes(block) == Some(y.as_bytes()),
+            _ => self.compare(block, constant) == Some(Ordering::Equal),
         }
     }
 }

@@ -2,6 +2,8 @@
 //! found 64 bytes at a time as bit masks (one bit per byte), so that a row's end and its
 //! cells' ends are read off the masks instead of searched for byte by byte.
 
+use std::ops::Range;
+
 /// The commas and line ends (`\n` or `\r`) of one 64-byte chunk of a block.
 #[derive(Debug, Clone, Copy)]
 struct ChunkMarks {
@@ -67,6 +69,15 @@ impl ChunkMarks {
     }
 }
 
+/// Where [`Marks::plain_rows`] puts the rows it reads.
+pub trait PlainRowSink {
+    /// Cell `column` of the row being read lies at `at` of the bytes (if that row is not
+    /// told next, it was not plain: its cells are to be forgotten).
+    fn cell(&mut self, column: usize, at: Range<usize>);
+    /// The row being read, whose cells were told, lies at `at`; whether to read on.
+    fn row(&mut self, at: Range<usize>) -> bool;
+}
+
 /// Reads rows off a block's marks, keeping the marks of the chunk last looked at (the
 /// next row usually starts in it).
 #[derive(Debug, Default)]
@@ -109,6 +120,50 @@ impl Marks {
                 return None;
             }
         }
+    }
+
+    /// Reads plain rows from `from` (the start of a row) in `bytes`: rows of `cells`
+    /// cells, not empty, each ended by a `\n` alone. Tells `sink` of each cell and, once
+    /// whole, of each row, until the sink takes no more. Stops before the first row that is
+    /// not plain or not whole in `bytes`; returns where it stopped and how many rows it read.
+    pub fn plain_rows(
+        &mut self,
+        (bytes, from): (&[u8], usize),
+        cells: usize,
+        sink: &mut impl PlainRowSink,
+    ) -> (usize, usize) {
+        let (mut row_start, mut cell_start, mut column, mut rows) = (from, from, 0, 0);
+        let mut start = from & !63;
+        let mut skip = from - start;
+        while start < bytes.len() {
+            let marks = self.chunk_at(bytes, start);
+            let mut found = (marks.commas | marks.line_ends) & (u64::MAX << skip);
+            while found != 0 {
+                let bit = found.trailing_zeros();
+                let at = start + bit as usize;
+                found &= found - 1;
+                if marks.line_ends >> bit & 1 == 0 {
+                    if column + 1 >= cells {
+                        return (row_start, rows);
+                    }
+                    sink.cell(column, cell_start..at);
+                    (column, cell_start) = (column + 1, at + 1);
+                    continue;
+                }
+                if column + 1 != cells || at == row_start || bytes.get(at) != Some(&b'\n') {
+                    return (row_start, rows);
+                }
+                sink.cell(column, cell_start..at);
+                let more = sink.row(row_start..at);
+                (row_start, cell_start, column, rows) = (at + 1, at + 1, 0, rows + 1);
+                if !more {
+                    return (row_start, rows);
+                }
+            }
+            start += 64;
+            skip = 0;
+        }
+        (row_start, rows)
     }
 
     /// The marks of the chunk at `start`, found now unless kept.
@@ -168,6 +223,94 @@ mod tests {
             let found = marks_of(&bytes, from, &mut kept);
             assert_eq!(found, one_by_one(&bytes, from), "from {from}");
             from = found.0.map_or(bytes.len(), |end| end + 1);
+        }
+    }
+
+    /// What [`Marks::plain_rows`] tells its sink: the cells and rows of whole rows, in
+    /// order (the cells of a row not told are forgotten).
+    #[derive(Default)]
+    struct Told {
+        said: Vec<(Option<usize>, Range<usize>)>,
+        cells: Vec<(Option<usize>, Range<usize>)>,
+        rows: usize,
+        most: usize,
+    }
+
+    impl PlainRowSink for Told {
+        fn cell(&mut self, column: usize, at: Range<usize>) {
+            self.cells.push((Some(column), at));
+        }
+
+        fn row(&mut self, at: Range<usize>) -> bool {
+            self.said.append(&mut self.cells);
+            self.said.push((None, at));
+            self.rows += 1;
+            self.rows < self.most
+        }
+    }
+
+    /// [`Marks::plain_rows`] a row at a time, by searching bytes.
+    fn plain_rows_one_by_one(
+        bytes: &[u8],
+        from: usize,
+        cells: usize,
+        most: usize,
+    ) -> (Told, usize) {
+        let mut told = Told::default();
+        let mut start = from;
+        while told.rows < most {
+            let Some(end) = (start..bytes.len()).find(|&i| matches!(bytes[i], b'\n' | b'\r'))
+            else {
+                break;
+            };
+            let commas: Vec<usize> = (start..end).filter(|&i| bytes[i] == b',').collect();
+            if bytes[end] != b'\n' || end == start || commas.len() + 1 != cells {
+                break;
+            }
+            let mut cell_start = start;
+            for (column, &stop) in commas.iter().chain([&end]).enumerate() {
+                told.said.push((Some(column), cell_start..stop));
+                cell_start = stop + 1;
+            }
+            told.said.push((None, start..end));
+            told.rows += 1;
+            start = end + 1;
+        }
+        (told, start)
+    }
+
+    #[test]
+    fn plain_rows_are_read_off_the_marks_as_they_are_found_byte_by_byte() {
+        let rows = "a,bb,c\n,,\nxyz,1,2\n".repeat(9);
+        let texts = [
+            rows.clone(),
+            format!("{rows}a,b\nc,d,e\n"),
+            format!("{rows}a,b,c,d\n"),
+            format!("{rows}\na,b,c\n"),
+            format!("{rows}a,b,c\r\nd,e,f\n"),
+            format!("{rows}a,b,c"),
+            format!("{}\n", "long cell,".repeat(20)),
+        ];
+        for text in &texts {
+            let bytes = text.as_bytes();
+            for (from, cells, most) in [
+                (0, 3, usize::MAX),
+                (7, 3, usize::MAX),
+                (0, 3, 5),
+                (0, 21, 9),
+            ] {
+                let mut told = Told {
+                    most,
+                    ..Told::default()
+                };
+                let (stop, rows) = Marks::default().plain_rows((bytes, from), cells, &mut told);
+                let (expected, expected_stop) = plain_rows_one_by_one(bytes, from, cells, most);
+                assert_eq!(
+                    (told.said, stop, rows),
+                    (expected.said, expected_stop, expected.rows),
+                    "{text:?} from {from}"
+                );
+            }
         }
     }
 

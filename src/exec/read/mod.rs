@@ -9,6 +9,7 @@ mod marks;
 mod memory;
 mod ndjson_file;
 mod plain_csv;
+mod scalar_rows;
 mod split;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use std::sync::Arc;
 pub use cell::{CellParser, parse_date, parse_datetime, parse_decimal};
 pub use csv_file::CsvReader;
 pub use plain_csv::PlainCsvReader;
+pub use scalar_rows::{ROWS_AT_ONCE, ScalarRows};
 pub use split::split_csv;
 
 use super::error::RunError;

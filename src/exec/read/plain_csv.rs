@@ -4,10 +4,12 @@
 //! Without quotes, every line-end byte (`\n` or `\r`) ends a row and every `,` ends a cell.
 //! The file is read in blocks of whole lines whose UTF-8 is checked once per block; rows
 //! and their cells' ends are read off bit masks of the block's commas and line ends
-//! ([`Marks`]), and cells are slices of the block's text. The rows,
-//! values, bad cells, errors, line numbers and line counts are those [`CsvReader`] gives
-//! for the same bytes: empty lines are skipped, and a row's line number is its physical
-//! line, one more than the line ends (`\n`, `\r\n` or a lone `\r`) before it.
+//! ([`Marks`]), and cells are slices of the block's text. Rows are read one at a time as
+//! values ([`RowReader::next_row`]) or up to [`ROWS_AT_ONCE`] of a block at a time as
+//! scalars ([`PlainCsvReader::next_rows`]). The rows, values, bad cells, errors, line
+//! numbers and line counts are those [`CsvReader`] gives for the same bytes: empty lines
+//! are skipped, and a row's line number is its physical line, one more than the line ends
+//! (`\n`, `\r\n` or a lone `\r`) before it.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Take};
@@ -15,12 +17,12 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use super::cell::CellParser;
-use super::csv_file::{CsvReader, cell_count_problem, escape_invalid_utf8, io_error, parse_fields};
-use super::marks::Marks;
+use super::csv_file::{CsvReader, cell_count_problem, io_error, parse_fields};
+use super::marks::{Marks, PlainRowSink};
+use super::scalar_rows::{ROWS_AT_ONCE, ScalarRows};
 use super::{RowProblem, RowReader};
 use crate::check::hir::Field;
 use crate::exec::error::RunError;
-use crate::exec::scalar::Scalar;
 use crate::exec::value::Value;
 
 /// How many bytes are read from the file at a time (a longer line is read in several).
@@ -46,6 +48,8 @@ pub struct PlainCsvReader {
     cell_ends: Vec<usize>,
     /// Where the reading of the last row began (for progress reports).
     position: u64,
+    /// An error met after rows that [`PlainCsvReader::next_rows`] returned first.
+    pending: Option<RunError>,
 }
 
 impl PlainCsvReader {
@@ -84,6 +88,7 @@ impl PlainCsvReader {
             row: 0..0,
             cell_ends: Vec::new(),
             position: 0,
+            pending: None,
         })
     }
 
@@ -98,13 +103,14 @@ impl PlainCsvReader {
         self.rows.line_ends
     }
 
-    /// Moves to the next row (its bytes in `self.row`); its line number, or `None` at the end.
-    fn advance(&mut self) -> Result<Option<u64>, RunError> {
+    /// Moves to the next row (its bytes in `self.row`); its line number, or `None` at the
+    /// end (or at the block's end, unless it `may_read` the next block).
+    fn advance(&mut self, may_read: bool) -> Result<Option<u64>, RunError> {
         let start = self.rows.next_start;
         self.position = start.byte;
         match self
             .rows
-            .next(&mut self.cell_ends)
+            .next(&mut self.cell_ends, may_read)
             .map_err(|e| io_error(&self.path, &e))?
         {
             Some(row) => {
@@ -147,79 +153,76 @@ impl PlainCsvReader {
 }
 
 impl PlainCsvReader {
-    /// Like [`RowReader::next_row`], but fills `row` with the [`Scalar`]s of the fields
-    /// marked in `wanted` (the others are checked and left as they are); texts lie in
-    /// [`PlainCsvReader::row_bytes`].
-    pub fn next_scalars(
-        &mut self,
-        wanted: &[bool],
-        row: &mut [Scalar],
-    ) -> Result<Option<Result<u64, RowProblem>>, RunError> {
-        let Some(line) = self.next_line()? else {
-            return Ok(None);
-        };
-        Ok(Some(self.scalar_row(line, wanted, row).map(|()| line)))
+    /// Like [`RowReader::next_row`] for the next rows of the block at once (at most
+    /// [`ROWS_AT_ONCE`]; none only at the end): reads them into `rows` as [`Scalar`](crate::exec::Scalar)s,
+    /// each field's cells parsed in one loop (fields not marked in `wanted` are only
+    /// checked). Whether there are rows. An error met after some rows is returned by the
+    /// next call, once they are used.
+    pub fn next_rows(&mut self, wanted: &[bool], rows: &mut ScalarRows) -> Result<bool, RunError> {
+        if let Some(error) = self.pending.take() {
+            return Err(error);
+        }
+        rows.clear(self.columns.len(), self.header_cells);
+        while rows.len() < ROWS_AT_ONCE {
+            if !self.header_ahead {
+                self.read_plain_rows(rows);
+                if rows.len() == ROWS_AT_ONCE {
+                    break;
+                }
+            }
+            match self.next_line(rows.is_empty()) {
+                Ok(Some(line)) => rows.push(self.row.clone(), line, &self.cell_ends),
+                Ok(None) => break,
+                Err(error) if rows.is_empty() => return Err(error),
+                Err(error) => {
+                    self.pending = Some(error);
+                    break;
+                }
+            }
+        }
+        let block = (self.rows.block.bytes(), self.rows.block.is_text());
+        let fields = self.columns.iter_mut().zip(wanted).enumerate();
+        for (field, ((column, parser), &wanted)) in fields {
+            rows.parse_field((field, *column), parser, wanted, block);
+        }
+        Ok(!rows.is_empty())
+    }
+
+    /// Reads the plain rows ahead in the block into `rows` (see [`Marks::plain_rows`]):
+    /// the common rows, read off the marks without a row at a time.
+    fn read_plain_rows(&mut self, rows: &mut ScalarRows) {
+        let first = rows.len();
+        let line = self.lines_before + 1 + self.rows.line_ends;
+        if self.rows.plain_rows(self.header_cells, rows) > 0 {
+            rows.number_lines(first, line);
+            let last = rows.row_at(rows.len() - 1);
+            self.position = self.rows.block_offset + last.start as u64;
+        }
+    }
+
+    /// The bytes of the block the last rows lie in (see [`ScalarRows::row_at`]).
+    pub fn block_bytes(&self) -> &[u8] {
+        self.rows.block.bytes()
+    }
+
+    /// The text of declared field `field` of row `r` of `rows`, the rows last read.
+    pub fn field_text(&self, rows: &ScalarRows, r: usize, field: usize) -> Option<&str> {
+        let column = self.columns.get(field)?.0;
+        self.rows.text(rows.cell_at(r, column)).ok()
     }
 
     /// Moves to the next row after the header and finds its cells; its line number, or
-    /// `None` at the end.
-    fn next_line(&mut self) -> Result<Option<u64>, RunError> {
+    /// `None` at the end (or at the block's end, unless it `may_read` the next block).
+    fn next_line(&mut self, may_read: bool) -> Result<Option<u64>, RunError> {
         if self.header_ahead {
             self.header_ahead = false;
-            self.advance()?;
+            self.advance(true)?;
         }
-        let Some(line) = self.advance()? else {
+        let Some(line) = self.advance(may_read)? else {
             return Ok(None);
         };
         self.split_cells(line)?;
         Ok(Some(line))
-    }
-
-    /// The bytes of the row last read.
-    pub fn row_bytes(&self) -> &[u8] {
-        &self.rows.block.bytes()[self.row.clone()]
-    }
-
-    /// Parses the declared fields of the row at `line` into `row` as scalars, reading
-    /// each cell's bytes (a block of valid UTF-8 is split at ASCII commas, so its cells
-    /// are text; in a block that is not, each cell is checked). (The same loop as
-    /// `csv_file::parse_fields`, written out: through one generic loop for both, the typed
-    /// event path took 2% more instructions.)
-    fn scalar_row(
-        &mut self,
-        line: u64,
-        wanted: &[bool],
-        row: &mut [Scalar],
-    ) -> Result<(), RowProblem> {
-        let all_text = self.rows.block.is_text();
-        let bytes = self
-            .rows
-            .block
-            .bytes()
-            .get(self.row.clone())
-            .unwrap_or_default();
-        let fields = self.columns.iter_mut().zip(wanted).zip(row.iter_mut());
-        for (((i, parser), &wanted), slot) in fields {
-            let at = cell_range(&self.cell_ends, *i).unwrap_or_default();
-            let cell = bytes.get(at.clone()).unwrap_or_default();
-            let parsed = if !all_text && std::str::from_utf8(cell).is_err() {
-                Err("the cell is not valid UTF-8".to_string())
-            } else if wanted {
-                parser.scalar(cell, at, slot)
-            } else {
-                parser.check(cell)
-            };
-            if let Err(problem) = parsed {
-                return Err(RowProblem {
-                    line,
-                    column: parser.name.clone(),
-                    value: std::str::from_utf8(cell)
-                        .map_or_else(|_| escape_invalid_utf8(cell), str::to_string),
-                    problem,
-                });
-            }
-        }
-        Ok(())
     }
 }
 
@@ -248,7 +251,7 @@ impl RowReader for PlainCsvReader {
     }
 
     fn next_row(&mut self, row: &mut [Value]) -> Result<Option<Result<u64, RowProblem>>, RunError> {
-        let Some(line) = self.next_line()? else {
+        let Some(line) = self.next_line(true)? else {
             return Ok(None);
         };
         Ok(Some(self.parse_row(line, row).map(|()| line)))
@@ -311,8 +314,13 @@ impl Rows {
     }
 
     /// Where the next row lies in the block (valid until the next call), or `None` at the
-    /// end; `commas` is set to where its commas lie in it.
-    fn next(&mut self, commas: &mut Vec<usize>) -> std::io::Result<Option<Range<usize>>> {
+    /// end (or at the block's end, unless it `may_read` the next block); `commas` is set
+    /// to where its commas lie in it.
+    fn next(
+        &mut self,
+        commas: &mut Vec<usize>,
+        may_read: bool,
+    ) -> std::io::Result<Option<Range<usize>>> {
         loop {
             let bytes = self.block.bytes();
             commas.clear();
@@ -335,12 +343,27 @@ impl Rows {
                 self.next = row.end;
                 self.next_start = self.mark();
                 return Ok(Some(row));
-            } else if self.at_end {
+            } else if self.at_end || !may_read {
                 return Ok(None);
             } else {
                 self.read_block()?;
             }
         }
+    }
+
+    /// Reads the plain rows from the next one on into `sink` (see [`Marks::plain_rows`]);
+    /// how many it read.
+    fn plain_rows(&mut self, cells: usize, sink: &mut impl PlainRowSink) -> usize {
+        let (stop, rows) = self
+            .marks
+            .plain_rows((self.block.bytes(), self.next), cells, sink);
+        if rows > 0 {
+            self.line_ends += rows as u64;
+            self.row_line_ends = self.line_ends - 1;
+            self.next = stop;
+            self.next_start = self.mark();
+        }
+        rows
     }
 
     /// The text in `range` of the block, or its bytes when they are not valid UTF-8.
