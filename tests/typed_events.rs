@@ -267,3 +267,58 @@ fn assert_same_outputs(dir: &Path, customers: &Path, typed: &[u8], quoted: &[u8]
     );
     assert_eq!(typed_out, relabeled);
 }
+
+/// The rules of the overflow test: two sums, the second declared overflowing first.
+const OVERFLOW_RULES: &str = r#"
+entity customer key id { id: string }
+
+events orders time at {
+  id: string
+  at: datetime
+  a: decimal
+  b: decimal
+}
+
+let sum_a = sum(orders.a)
+let sum_b = sum(orders.b)
+"#;
+
+#[test]
+fn an_overflow_is_reported_at_the_first_row_it_happens_on_both_paths() {
+    // `sum_b` overflows on the second event, `sum_a` only on the fourth: the run fails at
+    // `sum_b`, as a row at a time finds it, though the typed path adds a batch of rows to
+    // one aggregate after the other.
+    let dir = scratch("typed_events_overflow");
+    let rules = dir.join("rules.seg");
+    std::fs::write(&rules, OVERFLOW_RULES).expect("write rules");
+    std::fs::write(dir.join("customers.csv"), "id\nc1\n").expect("write customers");
+    let max = "79228162514264337593543950335";
+    let rows = [
+        format!("c1,2026-01-01T00:00:00,1,{max}"),
+        "c1,2026-01-02T00:00:00,1,1".to_string(),
+        format!("c1,2026-01-03T00:00:00,{max},0"),
+        "c1,2026-01-04T00:00:00,1,0".to_string(),
+    ];
+    let typed = format!("id,at,a,b\n{}\n", rows.join("\n"));
+    let quoted = typed.replacen("\nc1,", "\n\"c1\",", 1);
+    let stderr = |orders: &str, name: &str| {
+        let file = dir.join(format!("{name}.csv"));
+        std::fs::write(&file, orders).expect("write orders");
+        let output = Command::new(env!("CARGO_BIN_EXE_seg"))
+            .arg("run")
+            .arg(&rules)
+            .arg("--data")
+            .arg(format!("customer={}", dir.join("customers.csv").display()))
+            .arg("--data")
+            .arg(format!("orders={}", file.display()))
+            .args(["--as-of", AS_OF, "--with-values", "--out"])
+            .arg(dir.join(format!("out-{name}")))
+            .output()
+            .expect("seg runs");
+        assert!(!output.status.success(), "the sums overflow");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let typed_error = stderr(&typed, "typed");
+    assert!(typed_error.contains("sum(orders.b)"), "{typed_error}");
+    assert_eq!(typed_error, stderr(&quoted, "quoted"));
+}

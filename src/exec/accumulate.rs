@@ -1,4 +1,5 @@
-//! Exec stage: per-entity accumulators of event aggregates, fed one event at a time.
+//! Exec stage: per-entity accumulators of event aggregates, fed one event at a time (or a
+//! batch of typed rows at a time, see [`Accumulator::add_scalars`]).
 //!
 //! Each aggregate keeps the least state its function needs (a count, a running sum, the
 //! best value so far, value counts for `mode`), never the raw events.
@@ -30,8 +31,8 @@ pub struct PassState {
     entities: Vec<u32>,
 }
 
-/// The slot of an entity the part has not seen.
-const NO_SLOT: u32 = u32::MAX;
+/// The slot of an entity the part has not seen (or of a row that is no event).
+pub const NO_SLOT: u32 = u32::MAX;
 
 impl PassState {
     /// No entity seen yet, out of `entities`.
@@ -243,46 +244,103 @@ impl Accumulator {
         Ok(())
     }
 
-    /// [`Accumulator::add`] of a cell of the typed event path, whose text lies in
-    /// `block`; `text` makes the (shared) value of a text the accumulator keeps.
-    pub fn add_scalar(
+    /// [`Accumulator::add`] of the events of a batch of rows of the typed event path:
+    /// row `r` is an event of the entity in slot `slots[r]` (none when [`NO_SLOT`]), its
+    /// fields' scalars at `scalars[r * stride..]`, this accumulator's at `field` (none for
+    /// a `count`), its time `time(r)`. Texts lie in `block`, and `text` makes the (shared)
+    /// value of a text the accumulator keeps. The common events are added in one loop per
+    /// kind of accumulator, without a match per event; on overflow, the row it happened at.
+    pub fn add_scalars(
         &mut self,
-        slot: usize,
-        scalar: Scalar,
+        slots: &[u32],
+        (scalars, stride, field): (&[Scalar], usize, Option<usize>),
+        time: impl Fn(usize) -> Option<NaiveDateTime>,
         block: &[u8],
-        time: Option<NaiveDateTime>,
-        text: impl FnOnce(&[u8]) -> Value,
-    ) -> Result<(), Overflowed> {
-        match (self, scalar) {
-            (Accumulator::Count(counts), _) => counts[slot] += 1,
-            (Accumulator::Exists(seen), _) => seen[slot] = true,
-            (_, Scalar::Null) => {}
-            (Accumulator::SumDecimal(sums), Scalar::Decimal(d)) => {
-                sums[slot] = sums[slot].checked_add(d).ok_or(Overflowed)?;
-            }
-            (Accumulator::Extreme(best, want), Scalar::DateTime(dt)) => {
-                let better = match &best[slot] {
-                    Value::DateTime(kept) => dt.cmp(kept) == *want,
-                    kept => kept.is_null(),
+        mut text: impl FnMut(&[u8]) -> Value,
+    ) -> Result<(), (usize, Overflowed)> {
+        let cell = |r: usize| field.map_or(Scalar::Null, |f| scalars[r * stride + f]);
+        let mut r = 0;
+        while r < slots.len() {
+            r = self.add_common(slots, r, cell, block, &mut text)?;
+            if let Some(&slot) = slots.get(r).filter(|&&slot| slot != NO_SLOT) {
+                let scalar = cell(r);
+                let value = match scalar {
+                    Scalar::Text(..) => text(scalar.bytes(block).unwrap_or_default()),
+                    other => other.plain_value().unwrap_or_default(),
                 };
-                if better {
-                    best[slot] = Value::DateTime(dt);
-                }
+                self.add(slot as usize, &value, time(r))
+                    .map_err(|o| (r, o))?;
             }
-            (Accumulator::Mode(counts), Scalar::Text(..)) => {
-                let bytes = scalar.bytes(block).unwrap_or_default();
-                counts.add_text(slot, bytes, || text(bytes));
-            }
-            (acc, Scalar::Text(..)) => {
-                let bytes = scalar.bytes(block).unwrap_or_default();
-                acc.add(slot, &text(bytes), time)?;
-            }
-            (acc, scalar) => {
-                let value = scalar.plain_value().unwrap_or_default();
-                acc.add(slot, &value, time)?;
-            }
+            r += 1;
         }
         Ok(())
+    }
+
+    /// Adds the events of rows `from..` (see [`Accumulator::add_scalars`]) of the kinds
+    /// this accumulator reads without a [`Value`]: counts, decimal sums, the latest or
+    /// earliest datetime, the `mode` of a text. Returns the first row it leaves to
+    /// [`Accumulator::add`] (the number of rows when none).
+    #[inline(always)]
+    fn add_common(
+        &mut self,
+        slots: &[u32],
+        from: usize,
+        cell: impl Fn(usize) -> Scalar,
+        block: &[u8],
+        text: &mut impl FnMut(&[u8]) -> Value,
+    ) -> Result<usize, (usize, Overflowed)> {
+        let events = slots
+            .iter()
+            .enumerate()
+            .skip(from)
+            .filter(|(_, slot)| **slot != NO_SLOT)
+            .map(|(r, &slot)| (r, slot as usize));
+        match self {
+            Accumulator::Count(counts) => events.for_each(|(_, slot)| counts[slot] += 1),
+            Accumulator::Exists(seen) => events.for_each(|(_, slot)| seen[slot] = true),
+            Accumulator::SumDecimal(sums) => {
+                for (r, slot) in events {
+                    match cell(r) {
+                        Scalar::Null => {}
+                        Scalar::Decimal(d) => {
+                            sums[slot] = sums[slot].checked_add(d).ok_or((r, Overflowed))?;
+                        }
+                        _ => return Ok(r),
+                    }
+                }
+            }
+            Accumulator::Extreme(best, want) => {
+                for (r, slot) in events {
+                    match cell(r) {
+                        Scalar::Null => {}
+                        Scalar::DateTime(dt) => {
+                            let better = match &best[slot] {
+                                Value::DateTime(kept) => dt.cmp(kept) == *want,
+                                kept => kept.is_null(),
+                            };
+                            if better {
+                                best[slot] = Value::DateTime(dt);
+                            }
+                        }
+                        _ => return Ok(r),
+                    }
+                }
+            }
+            Accumulator::Mode(counts) => {
+                for (r, slot) in events {
+                    match cell(r) {
+                        Scalar::Null => {}
+                        scalar @ Scalar::Text(..) => {
+                            let bytes = scalar.bytes(block).unwrap_or_default();
+                            counts.add_text(slot, bytes, || text(bytes));
+                        }
+                        _ => return Ok(r),
+                    }
+                }
+            }
+            _ => return Ok(from),
+        }
+        Ok(slots.len())
     }
 
     /// Adds the state of a later part of the same stream (read in parallel), as if its

@@ -7,14 +7,13 @@ use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use chrono::NaiveDate;
 
 use super::FileCounts;
-use super::accumulate::{Accumulator, PassState};
+use super::accumulate::{Accumulator, NO_SLOT, Overflowed, PassState};
 use super::error::RunError;
 use super::eval::{Row, World};
 use super::filter::Filter;
 use super::key_index::Keys;
 use super::progress::Progress;
 use super::read::{CellParser, PlainCsvReader, RowProblem, RowReader, ScalarRows};
-use super::scalar::Scalar;
 use super::value::Value;
 use crate::check::hir::{TExpr, TExprKind};
 use crate::check::types::Ty;
@@ -153,81 +152,95 @@ impl Feeder<'_, '_> {
         let mut part = self.new_part();
         let mut rows = ScalarRows::default();
         let mut parsers: Vec<CellParser> = s.record.fields.iter().map(CellParser::new).collect();
-        let mut held = vec![false; plan.tests.len()];
+        let mut slots = Vec::new();
+        let mut test_slots = vec![Vec::new(); plan.tests.len()];
         let mut keys = KeyCache::default();
         let mut reported = 0;
         while reader.next_rows(&plan.wanted, &mut rows)? {
-            for r in 0..rows.len() {
-                reported = self.count_row(&mut part, reader.position(), reported);
-                let cells = match rows.get(r) {
-                    Ok(cells) => cells,
-                    Err(problem) => {
-                        self.reject(&mut part, problem.clone());
-                        continue;
-                    }
-                };
-                let entity = reader
-                    .field_text(&rows, r, s.key_field)
-                    .and_then(|text| keys.find(self.index, text));
-                let block = reader.block_bytes();
-                self.feed_row(
-                    &mut part,
-                    plan,
-                    (cells, block),
-                    entity,
-                    (&mut held, &mut parsers),
-                )?;
+            reported = self.entity_slots(
+                &mut part,
+                (reader, &rows),
+                (&mut keys, &mut slots),
+                reported,
+            );
+            let block = reader.block_bytes();
+            for (passing, test) in test_slots.iter_mut().zip(&plan.tests) {
+                passing_slots(test, (&rows, block), &slots, passing);
             }
+            let events = (&slots[..], &test_slots[..]);
+            self.add_rows(&mut part, plan, (&rows, block), events, &mut parsers)?;
         }
         self.report(reader.position(), reported);
         Ok(part)
     }
 
-    /// Feeds one good row of the typed event path: its `cells`, whose texts lie in
-    /// `block`, are an event of `entity` (`None`: its key matched none).
-    fn feed_row(
+    /// Sets `slots` to the slot of each row's entity, [`NO_SLOT`] for a bad row, an
+    /// orphan or an event after as_of (counting the rows, and keeping bad rows'
+    /// problems); the position last reported.
+    fn entity_slots(
+        &self,
+        part: &mut Part,
+        (reader, rows): (&PlainCsvReader, &ScalarRows),
+        (keys, slots): (&mut KeyCache, &mut Vec<u32>),
+        mut reported: u64,
+    ) -> u64 {
+        let s = &self.world.program().streams[self.pass.stream];
+        slots.clear();
+        for r in 0..rows.len() {
+            reported = self.count_row(part, reader.position(), reported);
+            if let Err(problem) = rows.get(r) {
+                self.reject(part, problem.clone());
+                slots.push(NO_SLOT);
+                continue;
+            }
+            let entity = reader
+                .field_text(rows, r, s.key_field)
+                .and_then(|text| keys.find(self.index, text));
+            let date = s.time_field.and_then(|t| rows.scalar(r, t).as_date());
+            let entity = self.admit(&mut part.counts, date, entity);
+            slots.push(entity.map_or(NO_SLOT, |e| part.state.slot(e) as u32));
+        }
+        reported
+    }
+
+    /// Adds the events of a batch of rows (their texts in `block`) to the accumulators:
+    /// row `r` is an event of the entity in slot `slots[r]` (unless [`NO_SLOT`]), and one
+    /// that passes test `t` of the entity in `test_slots[t][r]`. An overflow is reported
+    /// for the first row (then aggregate) it happened at, as feeding a row at a time would.
+    fn add_rows(
         &self,
         part: &mut Part,
         plan: &TypedPlan,
-        (cells, block): (&[Scalar], &[u8]),
-        entity: Option<usize>,
-        (held, parsers): (&mut [bool], &mut [CellParser]),
+        (rows, block): (&ScalarRows, &[u8]),
+        (slots, test_slots): (&[u32], &[Vec<u32>]),
+        parsers: &mut [CellParser],
     ) -> Result<(), RunError> {
         let hir = self.world.program();
         let s = &hir.streams[self.pass.stream];
-        let time = s.time_field.map(|t| cells[t]);
-        let date = time.and_then(|t| t.as_date());
-        let Some(entity) = self.admit(&mut part.counts, date, entity) else {
-            return Ok(());
-        };
-        let time = time.and_then(|t| t.as_datetime());
-        for (held, test) in held.iter_mut().zip(&plan.tests) {
-            *held = test.holds_for(cells, block).unwrap_or(false);
-        }
-        let slot = part.state.slot(entity);
+        let time = |r: usize| s.time_field.and_then(|t| rows.scalar(r, t).as_datetime());
+        let (scalars, stride) = rows.scalars();
+        let mut first_overflow: Option<(usize, usize)> = None;
         let aggregates = part
             .state
             .accumulators
             .iter_mut()
             .zip(&self.pass.aggregates);
-        for ((acc, &a), test) in aggregates.zip(&plan.test_of) {
-            if test.is_some_and(|t| !held[t]) {
-                continue;
-            }
-            let agg = &hir.aggregates[a];
-            let Some(f) = agg.field else {
-                acc.add_scalar(slot, Scalar::Null, block, time, |_| Value::Null)
-                    .map_err(|o| o.at(agg))?;
-                continue;
-            };
+        for (k, ((acc, &a), test)) in aggregates.zip(&plan.test_of).enumerate() {
+            let field = hir.aggregates[a].field;
+            let events = test.map_or(slots, |t| &test_slots[t]);
             let text = |bytes: &[u8]| {
                 let text = std::str::from_utf8(bytes).unwrap_or_default();
-                parsers[f].parse(text).unwrap_or_default()
+                field.map_or(Value::Null, |f| parsers[f].parse(text).unwrap_or_default())
             };
-            acc.add_scalar(slot, cells[f], block, time, text)
-                .map_err(|o| o.at(agg))?;
+            let cells = (scalars, stride, field);
+            if let Err((r, _)) = acc.add_scalars(events, cells, time, block, text) {
+                first_overflow = Some(first_overflow.map_or((r, k), |first| first.min((r, k))));
+            }
         }
-        Ok(())
+        match first_overflow {
+            Some((_, k)) => Err(Overflowed.at(&hir.aggregates[self.pass.aggregates[k]])),
+            None => Ok(()),
+        }
     }
 
     /// A part with no rows read yet.
@@ -332,6 +345,25 @@ pub struct TypedPlan<'e> {
     tests: Vec<Filter<'e>>,
     /// For each aggregate, the index of its filter in `tests`.
     test_of: Vec<Option<usize>>,
+}
+
+/// Sets `passing` to the slots of the events among `rows` (their texts in `block`, their
+/// entities' slots in `slots`) that pass `test`, [`NO_SLOT`] for the other rows.
+fn passing_slots(
+    test: &Filter,
+    (rows, block): (&ScalarRows, &[u8]),
+    slots: &[u32],
+    passing: &mut Vec<u32>,
+) {
+    passing.clear();
+    passing.extend(slots.iter().enumerate().map(|(r, &slot)| {
+        let holds = || test.holds_for(rows.row_scalars(r), block) == Some(true);
+        if slot != NO_SLOT && holds() {
+            slot
+        } else {
+            NO_SLOT
+        }
+    }));
 }
 
 /// The entity of the key read last, and where to look for the next one.

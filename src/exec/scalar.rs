@@ -3,7 +3,7 @@
 //! A [`Scalar`] is `Copy`: numbers, dates and datetimes are held by value and text stays
 //! where it lies in the block of rows read, so reading an event allocates nothing, shares nothing and
 //! drops nothing. Filters compare scalars with their constants, and accumulators take
-//! them (see [`super::accumulate::Accumulator::add_scalar`]); a text becomes a shared
+//! them (see [`super::accumulate::Accumulator::add_scalars`]); a text becomes a shared
 //! [`Value`] only when an accumulator keeps it.
 
 use std::cmp::Ordering;

@@ -52,7 +52,22 @@ impl ScalarRows {
             let at = self.problems.partition_point(|(bad, _)| *bad < r);
             return Err(&self.problems[at].1);
         }
-        Ok(&self.scalars[r * self.fields..][..self.fields])
+        Ok(self.row_scalars(r))
+    }
+
+    /// Row `r`'s scalars, whether or not it is bad (a bad row's are not all read).
+    pub fn row_scalars(&self, r: usize) -> &[Scalar] {
+        &self.scalars[r * self.fields..][..self.fields]
+    }
+
+    /// The scalars of all rows, row after row, and how many a row has.
+    pub fn scalars(&self) -> (&[Scalar], usize) {
+        (&self.scalars[..self.rows.len() * self.fields], self.fields)
+    }
+
+    /// The scalar of declared field `field` of row `r` (see [`ScalarRows::row_scalars`]).
+    pub fn scalar(&self, r: usize, field: usize) -> Scalar {
+        self.scalars[r * self.fields + field]
     }
 
     /// Row `r`'s line number.
