@@ -273,6 +273,30 @@ impl EntityPart {
         self.lines.push(line);
     }
 
+    /// Takes a good row read as scalars: its `cells` (`text(i)` is field `i`'s text), on
+    /// `line`.
+    fn keep_scalars<'t>(
+        &mut self,
+        hir: &Hir,
+        hasher: &KeyHasher,
+        (cells, text): (&[Scalar], impl Fn(usize) -> &'t str),
+        line: u64,
+    ) {
+        let key = match cells[hir.key_field] {
+            Scalar::Text(..) => Value::Str(Arc::from(text(hir.key_field))),
+            other => other.plain_value().unwrap_or_default(),
+        };
+        self.keep_row(hasher, &key, line);
+        let mut key = Some(key);
+        for (i, (column, &cell)) in self.columns.iter_mut().zip(cells).enumerate() {
+            match (key.take_if(|_| i == hir.key_field), cell) {
+                (Some(key), _) => column.push(key),
+                (None, Scalar::Text(..)) => column.push_scalar(cell, text(i)),
+                (None, _) => column.push_scalar(cell, ""),
+            }
+        }
+    }
+
     /// Keeps a bad row's problem while the part keeps fewer than `keep`.
     fn reject(&mut self, problem: RowProblem, keep: usize) {
         if self.problems.len() < keep {
@@ -329,19 +353,7 @@ fn read_plain_entity_part(
                 }
             };
             let text = |i: usize| reader.field_text(&rows, r, i).unwrap_or_default();
-            let key = match cells[hir.key_field] {
-                Scalar::Text(..) => Value::Str(Arc::from(text(hir.key_field))),
-                other => other.plain_value().unwrap_or_default(),
-            };
-            part.keep_row(hasher, &key, rows.line(r));
-            let mut key = Some(key);
-            for (i, (column, &cell)) in part.columns.iter_mut().zip(cells).enumerate() {
-                match (key.take_if(|_| i == hir.key_field), cell) {
-                    (Some(key), _) => column.push(key),
-                    (None, Scalar::Text(..)) => column.push_scalar(cell, text(i)),
-                    (None, _) => column.push_scalar(cell, ""),
-                }
-            }
+            part.keep_scalars(hir, hasher, (cells, text), rows.line(r));
         }
     }
     Ok(part)

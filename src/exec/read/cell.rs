@@ -21,6 +21,26 @@ const STRING_CACHE_LIMIT: usize = 4096;
 /// address...) is read without sharing from then on.
 const STRING_CACHE_TRIAL: u32 = 4096;
 
+/// A column of cells of a block, for [`CellParser::scalar_column`]: cell `i` lies at
+/// `spans[i]` of `block`, and its scalar goes to `slots[i * stride + offset]` (a text
+/// scalar's place is in `block`).
+pub struct CellColumn<'b, 's> {
+    /// The block's bytes.
+    pub block: &'b [u8],
+    /// Whether the block is known to be valid UTF-8 (else each cell is checked).
+    pub text: bool,
+    /// Whether the scalars are wanted (else the cells are only checked).
+    pub wanted: bool,
+    /// Where each cell lies in the block.
+    pub spans: &'b [(u32, u32)],
+    /// The scalars of the rows, row after row.
+    pub slots: &'s mut [Scalar],
+    /// How many scalars a row has.
+    pub stride: usize,
+    /// Which of a row's scalars is this column's.
+    pub offset: usize,
+}
+
 /// Parses the cells of one column, sharing repeated strings.
 pub struct CellParser {
     /// The column's name.
@@ -74,7 +94,7 @@ impl CellParser {
 
     /// Sets `slot` to the scalar of a cell, whose bytes lie at `at` of its block, or says
     /// what is wrong with it: as [`CellParser::parse`] reads its text, but text is left in
-    /// the row. The bytes must be valid UTF-8. (Each kind is written to `slot` where it is
+    /// the block. The bytes must be valid UTF-8. (Each kind is written to `slot` where it is
     /// read: a scalar built on the stack and then copied was read back, in one piece, from
     /// parts just written, which the processor cannot forward and waits for.)
     #[inline]
@@ -121,75 +141,62 @@ impl CellParser {
         }
     }
 
-    /// [`CellParser::scalar`] of a column of cells at once (or, for a field not `wanted`,
-    /// [`CellParser::check`]): cell `i` lies at `spans[i]` of `block`, and its scalar goes
-    /// to `slots[i * stride + offset]` (a text scalar's place is in `block`). `fail` is
-    /// told the index of each bad cell and what is wrong with it. Unless the block is
-    /// `text` (known to be valid UTF-8), each cell is checked first. The loop is written
-    /// once per kind of cell, with its fast path inlined: no cell is matched on its type.
-    pub fn scalar_column(
-        &mut self,
-        (block, text, wanted): (&[u8], bool, bool),
-        spans: &[(u32, u32)],
-        (slots, stride, offset): (&mut [Scalar], usize, usize),
-        fail: impl FnMut(usize, String),
-    ) {
-        let column = ((block, text, wanted), spans, (slots, stride, offset), fail);
+    /// [`CellParser::scalar`] of a column of cells at once (or, for a field not
+    /// [`CellColumn::wanted`], [`CellParser::check`]); `fail` is told the index of each
+    /// bad cell and what is wrong with it. The loop is written once per kind of cell,
+    /// with its fast path inlined: no cell is matched on its type.
+    pub fn scalar_column(&mut self, column: CellColumn, fail: impl FnMut(usize, String)) {
         match &self.ty.ty {
-            Ty::String => self.each_cell(column, |_, cell, at, slot| {
+            Ty::String => self.each_cell(column, fail, |_, cell, at, slot| {
                 !cell.is_empty() && put(slot, Some(Scalar::text(at)))
             }),
-            Ty::Enum(_) => self.each_cell(column, |parser, cell, at, slot| {
+            Ty::Enum(_) => self.each_cell(column, fail, |parser, cell, at, slot| {
                 parser.is_enum_value(cell) && put(slot, Some(Scalar::text(at)))
             }),
-            Ty::Decimal => self.each_cell(column, |_, cell, _, slot| {
+            Ty::Decimal => self.each_cell(column, fail, |_, cell, _, slot| {
                 put(slot, fast_decimal(cell).map(Scalar::Decimal))
             }),
-            Ty::DateTime => self.each_cell(column, |_, cell, _, slot| {
+            Ty::DateTime => self.each_cell(column, fail, |_, cell, _, slot| {
                 put(slot, fast_datetime(cell).map(Scalar::DateTime))
             }),
-            Ty::Date => self.each_cell(column, |_, cell, _, slot| {
+            Ty::Date => self.each_cell(column, fail, |_, cell, _, slot| {
                 put(slot, fast_date(cell).map(Scalar::Date))
             }),
-            Ty::Bool => self.each_cell(column, |_, cell, _, slot| {
+            Ty::Bool => self.each_cell(column, fail, |_, cell, _, slot| {
                 put(slot, fast_bool(cell).map(Scalar::Bool))
             }),
-            Ty::Int => self.each_cell(column, |_, cell, _, slot| {
+            Ty::Int => self.each_cell(column, fail, |_, cell, _, slot| {
                 put(slot, fast_int(cell).map(Scalar::Int))
             }),
-            _ => self.each_cell(column, |_, _, _, _| false),
+            _ => self.each_cell(column, fail, |_, _, _, _| false),
         }
     }
 
     /// The loop of [`CellParser::scalar_column`] for one kind of cell: `fast` reads the
     /// common cells into their slot (saying whether it did); the others go through
     /// [`CellParser::scalar`] or [`CellParser::check`].
-    #[allow(clippy::type_complexity)]
     #[inline(always)]
     fn each_cell(
         &mut self,
-        ((block, text, wanted), spans, (slots, stride, offset), mut fail): (
-            (&[u8], bool, bool),
-            &[(u32, u32)],
-            (&mut [Scalar], usize, usize),
-            impl FnMut(usize, String),
-        ),
+        column: CellColumn,
+        mut fail: impl FnMut(usize, String),
         fast: impl Fn(&CellParser, &[u8], Range<usize>, &mut Scalar) -> bool,
     ) {
-        let rows = slots.chunks_exact_mut(stride);
-        for (i, (&(start, end), row)) in spans.iter().zip(rows).enumerate() {
-            let (at, Some(slot)) = (start as usize..end as usize, row.get_mut(offset)) else {
+        let rows = column.slots.chunks_exact_mut(column.stride);
+        for (i, (&(start, end), row)) in column.spans.iter().zip(rows).enumerate() {
+            let (at, Some(slot)) = (start as usize..end as usize, row.get_mut(column.offset))
+            else {
                 continue;
             };
-            let cell = block.get(at.clone()).unwrap_or_default();
-            if !text && std::str::from_utf8(cell).is_err() {
+            let cell = column.block.get(at.clone()).unwrap_or_default();
+            if !column.text && std::str::from_utf8(cell).is_err() {
                 fail(i, "the cell is not valid UTF-8".to_string());
                 continue;
             }
             if fast(self, cell, at.clone(), slot) {
                 continue;
             }
-            let read = match wanted {
+            let read = match column.wanted {
                 true => self.scalar(cell, at, slot),
                 false => self.check(cell),
             };

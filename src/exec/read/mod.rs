@@ -15,7 +15,7 @@ mod split;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use cell::{CellParser, parse_date, parse_datetime, parse_decimal};
+pub use cell::{CellColumn, CellParser, parse_date, parse_datetime, parse_decimal};
 pub use csv_file::CsvReader;
 pub use plain_csv::PlainCsvReader;
 pub use scalar_rows::{ROWS_AT_ONCE, ScalarRows};

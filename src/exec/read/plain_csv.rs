@@ -28,6 +28,9 @@ use crate::exec::value::Value;
 /// How many bytes are read from the file at a time (a longer line is read in several).
 const BLOCK_BYTES: usize = 1 << 20;
 
+/// How long a block of whole lines may grow (the places of cells in it are `u32`s).
+const MAX_BLOCK_BYTES: usize = u32::MAX as usize;
+
 /// A byte range of a quote-free CSV file read row by row.
 pub struct PlainCsvReader {
     path: PathBuf,
@@ -407,6 +410,15 @@ impl Rows {
                 bytes.truncate(start + last + 1);
                 break;
             }
+            if bytes.len() > MAX_BLOCK_BYTES {
+                break;
+            }
+        }
+        if bytes.len() > MAX_BLOCK_BYTES {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "a line is longer than 4 GiB, more than a row may hold",
+            ));
         }
         if memchr::memchr(b'"', &bytes).is_some() {
             self.quoted = true;

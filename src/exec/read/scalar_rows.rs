@@ -7,7 +7,7 @@
 use std::ops::Range;
 
 use super::RowProblem;
-use super::cell::CellParser;
+use super::cell::{CellColumn, CellParser};
 use super::csv_file::escape_invalid_utf8;
 use super::marks::PlainRowSink;
 use crate::exec::scalar::Scalar;
@@ -129,11 +129,17 @@ impl ScalarRows {
     ) {
         let rows = self.rows.len();
         self.scalars.resize(rows * self.fields, Scalar::Null);
-        let spans = &self.spans[column * ROWS_AT_ONCE..][..rows];
-        let slots = (&mut self.scalars[..], self.fields, field);
+        let cells = CellColumn {
+            block,
+            text,
+            wanted,
+            spans: &self.spans[column * ROWS_AT_ONCE..][..rows],
+            slots: &mut self.scalars[..],
+            stride: self.fields,
+            offset: field,
+        };
         let mut failed = Vec::new();
-        let cells = (block, text, wanted);
-        parser.scalar_column(cells, spans, slots, |r, problem| failed.push((r, problem)));
+        parser.scalar_column(cells, |r, problem| failed.push((r, problem)));
         for (r, problem) in failed {
             self.fail(r, column, parser, problem, block);
         }
