@@ -575,13 +575,15 @@ fn emit(
 /// The payloads of one batch's treated entities, grouped by entity: those of batch
 /// position `k` are rows `starts[k]..starts[k + 1]`, in `do` order.
 struct Emitted {
-    /// Per row: its action, and where its payload lies in `values`.
-    rows: Vec<(usize, Range<usize>)>,
+    /// Per row: its action, and where its payload starts in `values`.
+    rows: Vec<(u32, u32)>,
     /// The payloads, one after another (each as long as its action has fields).
     values: Vec<Value>,
     starts: Vec<u32>,
     /// How many rows each action has.
     counts: Vec<usize>,
+    /// How many fields each action has.
+    widths: Vec<usize>,
 }
 
 impl Emitted {
@@ -592,7 +594,8 @@ impl Emitted {
 
     /// Row `row`'s action and payload (each row can be taken once).
     fn take(&mut self, row: usize) -> (usize, impl Iterator<Item = Value> + '_) {
-        let (action, payload) = self.rows[row].clone();
+        let (action, start) = (self.rows[row].0 as usize, self.rows[row].1 as usize);
+        let payload = start..start + self.widths[action];
         (action, self.values[payload].iter_mut().map(std::mem::take))
     }
 }
@@ -608,8 +611,8 @@ fn emit_batch(
     let n = batch.len();
     let campaign = &world.program().campaigns[campaign];
     let program = world.program();
-    // Per row: its batch position, action, and where its payload lies in `values`.
-    let mut rows: Vec<(usize, usize, Range<usize>)> = Vec::new();
+    // Per row: its batch position, action, and where its payload starts in `values`.
+    let mut rows: Vec<(u32, u32, u32)> = Vec::new();
     let mut values = Vec::new();
     for (v, variant) in campaign.variants.iter().enumerate() {
         let treated: Vec<bool> = (0..n)
@@ -626,13 +629,12 @@ fn emit_batch(
             }
             let fields = &program.actions[d.action].fields;
             for k in (0..n).filter(|&k| acts[k]) {
-                let start = values.len();
+                rows.push((k as u32, d.action as u32, values.len() as u32));
                 values.extend(
                     (payload.iter_mut().zip(fields)).map(|(column, field)| {
                         coerce(column.next().unwrap_or_default(), &field.ty)
                     }),
                 );
-                rows.push((k, d.action, start..values.len()));
             }
         }
     }
@@ -640,8 +642,8 @@ fn emit_batch(
     // stay where they were written, and the rows point at them.
     rows.sort_by_key(|(k, _, _)| *k);
     let mut starts = vec![0u32; n + 1];
-    for (k, _, _) in &rows {
-        starts[k + 1] += 1;
+    for &(k, _, _) in &rows {
+        starts[k as usize + 1] += 1;
     }
     let mut total = 0;
     for start in &mut starts {
@@ -649,17 +651,21 @@ fn emit_batch(
         *start = total;
     }
     let mut counts = vec![0; program.actions.len()];
-    for (_, action, _) in &rows {
-        counts[*action] += 1;
+    for &(_, action, _) in &rows {
+        counts[action as usize] += 1;
     }
+    // The batches' payloads are all kept until their rows are moved in key order: kept
+    // without the room their vectors grew into, and rows without their batch position.
+    values.shrink_to_fit();
     Ok(Emitted {
         rows: rows
-            .into_iter()
-            .map(|(_, action, payload)| (action, payload))
+            .iter()
+            .map(|&(_, action, start)| (action, start))
             .collect(),
         values,
         starts,
         counts,
+        widths: program.actions.iter().map(|a| a.fields.len()).collect(),
     })
 }
 
