@@ -558,6 +558,9 @@ fn emit(
     for (action, rows) in actions.iter_mut().enumerate() {
         rows.reserve(batches.iter().map(|b| b.counts[action]).sum());
     }
+    let widths: Vec<usize> = (world.program().actions.iter())
+        .map(|a| a.fields.len())
+        .collect();
     for &(entity, variant) in accepted {
         if variant == HOLDOUT {
             continue;
@@ -565,7 +568,7 @@ fn emit(
         let e = entity as usize;
         let emitted = &mut batches[e / CHUNK];
         for row in emitted.rows_of(e % CHUNK) {
-            let (action, payload) = emitted.take(row);
+            let (action, payload) = emitted.take(row, &widths);
             actions[action].push(entity, campaign, variant, payload);
         }
     }
@@ -582,8 +585,6 @@ struct Emitted {
     starts: Vec<u32>,
     /// How many rows each action has.
     counts: Vec<usize>,
-    /// How many fields each action has.
-    widths: Vec<usize>,
 }
 
 impl Emitted {
@@ -592,10 +593,11 @@ impl Emitted {
         self.starts[k] as usize..self.starts[k + 1] as usize
     }
 
-    /// Row `row`'s action and payload (each row can be taken once).
-    fn take(&mut self, row: usize) -> (usize, impl Iterator<Item = Value> + '_) {
+    /// Row `row`'s action and payload (each row can be taken once), given how many fields
+    /// each action has.
+    fn take(&mut self, row: usize, widths: &[usize]) -> (usize, impl Iterator<Item = Value> + '_) {
         let (action, start) = (self.rows[row].0 as usize, self.rows[row].1 as usize);
-        let payload = start..start + self.widths[action];
+        let payload = start..start + widths[action];
         (action, self.values[payload].iter_mut().map(std::mem::take))
     }
 }
@@ -665,7 +667,6 @@ fn emit_batch(
         values,
         starts,
         counts,
-        widths: program.actions.iter().map(|a| a.fields.len()).collect(),
     })
 }
 

@@ -92,37 +92,9 @@ impl CellParser {
         }
     }
 
-    /// Sets `slot` to the scalar of a cell, whose bytes lie at `at` of its block, or says
-    /// what is wrong with it: as [`CellParser::parse`] reads its text, but text is left in
-    /// the block. The bytes must be valid UTF-8. (Each kind is written to `slot` where it is
-    /// read: a scalar built on the stack and then copied was read back, in one piece, from
-    /// parts just written, which the processor cannot forward and waits for.)
-    #[inline]
-    pub fn scalar(
-        &mut self,
-        cell: &[u8],
-        at: Range<usize>,
-        slot: &mut Scalar,
-    ) -> Result<(), String> {
-        let read = match &self.ty.ty {
-            _ if cell.is_empty() => self.ty.nullable && put(slot, Some(Scalar::Null)),
-            Ty::String => put(slot, Some(Scalar::text(at))),
-            Ty::Enum(_) if self.is_enum_value(cell) => put(slot, Some(Scalar::text(at))),
-            Ty::Decimal => put(slot, fast_decimal(cell).map(Scalar::Decimal)),
-            Ty::DateTime => put(slot, fast_datetime(cell).map(Scalar::DateTime)),
-            Ty::Date => put(slot, fast_date(cell).map(Scalar::Date)),
-            Ty::Bool => put(slot, fast_bool(cell).map(Scalar::Bool)),
-            Ty::Int => put(slot, fast_int(cell).map(Scalar::Int)),
-            _ => false,
-        };
-        if !read {
-            *slot = self.other_scalar(cell)?;
-        }
-        Ok(())
-    }
-
-    /// [`CellParser::scalar`] (and [`CellParser::check`]) of the cells its fast paths do
-    /// not read: through [`CellParser::parse`], which also says what is wrong.
+    /// The scalar of a cell that the fast paths of [`CellParser::scalar_column`] (and
+    /// [`CellParser::check`]) do not read, or what is wrong with it: through
+    /// [`CellParser::parse`], which also says what is wrong.
     #[cold]
     fn other_scalar(&mut self, cell: &[u8]) -> Result<Scalar, String> {
         let text = std::str::from_utf8(cell).map_err(|_| "the cell is not valid UTF-8")?;
@@ -141,10 +113,11 @@ impl CellParser {
         }
     }
 
-    /// [`CellParser::scalar`] of a column of cells at once (or, for a field not
-    /// [`CellColumn::wanted`], [`CellParser::check`]); `fail` is told the index of each
-    /// bad cell and what is wrong with it. The loop is written once per kind of cell,
-    /// with its fast path inlined: no cell is matched on its type.
+    /// The scalars of a column of cells at once (for a field not [`CellColumn::wanted`],
+    /// only whether they parse, as [`CellParser::check`] says), read as
+    /// [`CellParser::parse`] reads them but with text left in the block; `fail` is told the
+    /// index of each bad cell and what is wrong with it. The loop is written once per kind
+    /// of cell, with its fast path inlined: no cell is matched on its type.
     pub fn scalar_column(&mut self, column: CellColumn, fail: impl FnMut(usize, String)) {
         match &self.ty.ty {
             Ty::String => self.each_cell(column, fail, |_, cell, at, slot| {
@@ -173,8 +146,8 @@ impl CellParser {
     }
 
     /// The loop of [`CellParser::scalar_column`] for one kind of cell: `fast` reads the
-    /// common cells into their slot (saying whether it did); the others go through
-    /// [`CellParser::scalar`] or [`CellParser::check`].
+    /// common cells into their slot (saying whether it did); the others go through the
+    /// general parser ([`CellParser::parse`]).
     #[inline(always)]
     fn each_cell(
         &mut self,
@@ -197,7 +170,7 @@ impl CellParser {
                 continue;
             }
             let read = match column.wanted {
-                true => self.scalar(cell, at, slot),
+                true => self.other_scalar(cell).map(|scalar| *slot = scalar),
                 false => self.check(cell),
             };
             if let Err(problem) = read {
@@ -368,7 +341,10 @@ fn same_text(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.first() == b.first() && a == b
 }
 
-/// Sets `slot` to `scalar` when there is one; whether there is.
+/// Sets `slot` to `scalar` when there is one; whether there is. (Each kind of cell is
+/// written to its slot where it is read: a scalar built on the stack and then copied was
+/// read back, in one piece, from parts just written, which the processor cannot forward
+/// and waits for.)
 #[inline(always)]
 fn put(slot: &mut Scalar, scalar: Option<Scalar>) -> bool {
     match scalar {
